@@ -1,0 +1,55 @@
+# The README's commands. `make run` sets everything up and runs the product; `make test`
+# runs the whole suite against the real PostgreSQL and Redis.
+VENV := .venv
+PY := $(VENV)/bin/python
+OWNER_URL ?= postgres://coverage_owner@localhost:5432/coverage
+export DATABASE_OWNER_URL := $(OWNER_URL)
+
+.PHONY: run test setup services db migrate seed assets browser lint bench
+
+run: setup migrate seed
+	@echo "Open http://127.0.0.1:8000/ — demo sign-ins are listed above."
+	$(VENV)/bin/honcho start -f Procfile.dev
+
+test: setup browser
+	$(PY) -m pytest --create-db
+
+setup: services $(VENV)/.installed assets db
+
+services:
+	@bin/services-up
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+
+browser:
+	@bin/ensure-chromium
+
+db:
+	@bin/setup-db
+
+migrate:
+	DATABASE_URL=$(OWNER_URL) $(PY) manage.py migrate --noinput
+
+seed:
+	$(PY) manage.py seed_demo
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench:
+	@echo "See bench/README.md for each benchmark's command."

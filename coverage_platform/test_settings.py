@@ -1,0 +1,21 @@
+"""Test settings: the real PostgreSQL and Redis, connected as the migrating owner so the test
+runner can create the test database; tests/conftest.py then switches every connection to the
+application role, so row-level security applies exactly as in production."""
+
+from coverage_platform.settings import *  # noqa: F403
+from coverage_platform.settings import DATABASE_OWNER_URL, env
+
+DATABASES = {"default": env.db_url_config(DATABASE_OWNER_URL)}
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("TEST_REDIS_URL", default="redis://localhost:6379/15"),
+        "KEY_PREFIX": "cp-test",
+    }
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,0 +1,73 @@
+"""The tenant context: which organisation the current unit of work belongs to.
+
+Set once per request, webhook or task by its resolver, read by every tenant manager and
+mirrored into PostgreSQL (``app.organization_id``, transaction-local) so that row-level
+security filters the same rows even for raw SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import connections, transaction
+
+if TYPE_CHECKING:
+    from tenancy.models import Organization
+
+_current_organization_id: ContextVar[int | None] = ContextVar(
+    "current_organization_id", default=None
+)
+
+
+class TenantContextMissing(RuntimeError):
+    """A tenant table was queried with no organisation in context."""
+
+
+def current_organization_id() -> int:
+    """The organisation of this unit of work; raises when none was resolved."""
+    organization_id = _current_organization_id.get()
+    if organization_id is None:
+        raise TenantContextMissing(
+            "No organisation in context: resolve the tenant (tenant_context) before "
+            "touching tenant data, or use the named escape hatch for system jobs."
+        )
+    return organization_id
+
+
+def get_current_organization_id() -> int | None:
+    return _current_organization_id.get()
+
+
+def _set_database_tenant(organization_id: int | None, using: str) -> None:
+    # Its own statement: in a CTE before a SELECT the setting did not apply (RLS-NOTES.md).
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.organization_id', %s, true)",
+            ["" if organization_id is None else str(organization_id)],
+        )
+
+
+@contextmanager
+def tenant_context(organization: Organization | int, *, using: str = "default") -> Iterator[int]:
+    """Run the block as ``organization``, inside a transaction.
+
+    The PostgreSQL setting is transaction-local, so the block always runs in ``atomic()``;
+    a nested context restores the outer tenant on exit because a setting made inside a
+    savepoint outlives it.
+    """
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    outer_id = _current_organization_id.get()
+    was_in_transaction = connections[using].in_atomic_block
+    token = _current_organization_id.set(organization_id)
+    try:
+        with transaction.atomic(using=using):
+            _set_database_tenant(organization_id, using)
+            yield organization_id
+            restore = was_in_transaction and outer_id != organization_id
+            if restore and not transaction.get_rollback(using=using):
+                _set_database_tenant(outer_id, using)
+    finally:
+        _current_organization_id.reset(token)

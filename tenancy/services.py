@@ -1,0 +1,192 @@
+"""Everything that writes tenancy data. Each function takes the acting tenant explicitly."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from tenancy.audit import audited
+from tenancy.context import tenant_context
+from tenancy.models import ApiKey, Location, Membership, Organization, Team, TeamMember
+from tenancy.resolution import API_KEY_PREFIX, Tenant, digest_api_key
+from tenancy.roles import Role
+
+User = get_user_model()
+
+
+def organization_create(
+    *, name: str, slug: str, owner: AbstractBaseUser, time_zone: str = "UTC", country: str = "US"
+) -> Organization:
+    """Create an organisation with ``owner`` as its first owner."""
+    organization = Organization(name=name, slug=slug, time_zone=time_zone, country=country)
+    organization.full_clean()
+    with transaction.atomic(), audited(None):
+        organization.save()
+        with tenant_context(organization):
+            Membership.objects.create(user=owner, role=Role.OWNER)
+    return organization
+
+
+def organization_update(*, actor: Tenant, **fields: object) -> Organization:
+    organization = actor.organization
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    organization.full_clean()
+    with audited(actor):
+        organization.save(update_fields=list(fields))
+    return organization
+
+
+def location_create(
+    *, actor: Tenant, name: str, time_zone: str, address: str = "", phone: str = ""
+) -> Location:
+    location = Location(
+        organization=actor.organization, name=name, time_zone=time_zone, address=address, phone=phone
+    )
+    location.full_clean()
+    with audited(actor):
+        location.save()
+    return location
+
+
+def location_update(*, actor: Tenant, location: Location, **fields: object) -> Location:
+    for name, value in fields.items():
+        setattr(location, name, value)
+    location.full_clean()
+    with audited(actor):
+        location.save(update_fields=list(fields))
+    return location
+
+
+def _send_invitation(*, user: AbstractBaseUser, organization: Organization, invited_by: str) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)  # type: ignore[arg-type]
+    link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    send_mail(
+        subject=f"You have been invited to {organization.name}",
+        message=(
+            f"{invited_by} invited you to {organization.name} on the coverage platform.\n\n"
+            f"Choose your password here: {link}\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],  # type: ignore[attr-defined]
+    )
+
+
+def member_invite(*, actor: Tenant, email: str, role: str) -> Membership:
+    """Add the person with ``email`` to the organisation; new people get a link to choose
+    their password. Inviting an existing member again is a field error, not a duplicate."""
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(user=user).exists():
+        raise ValidationError({"email": "This person is already a member of the organisation."})
+    with transaction.atomic(), audited(actor):
+        created = user is None
+        if user is None:
+            user = User.objects.create_user(username=email, email=email)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        membership = Membership.objects.create(user=user, role=role)
+        if created:
+            invited_by = actor.membership.user.get_username() if actor.membership else "An administrator"
+            organization = actor.organization
+            transaction.on_commit(
+                lambda: _send_invitation(user=user, organization=organization, invited_by=invited_by)
+            )
+    return membership
+
+
+def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None, active: bool) -> None:
+    if membership.role != Role.OWNER or (new_role == Role.OWNER and active):
+        return
+    other_owners = Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=membership.pk)
+    if not other_owners.exists():
+        raise ValidationError({"role": "An organisation needs at least one active owner."})
+
+
+def member_change_role(*, actor: Tenant, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": f"{role!r} is not a role."})
+    _ensure_an_owner_remains(membership, new_role=role, active=membership.is_active)
+    membership.role = role
+    with audited(actor):
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def member_set_active(*, actor: Tenant, membership: Membership, active: bool) -> Membership:
+    if not active:
+        if actor.membership is not None and actor.membership.pk == membership.pk:
+            raise ValidationError({"is_active": "You cannot deactivate yourself."})
+        _ensure_an_owner_remains(membership, new_role=membership.role, active=False)
+    membership.is_active = active
+    with audited(actor):
+        membership.save(update_fields=["is_active"])
+    return membership
+
+
+def team_create(*, actor: Tenant, name: str, description: str = "") -> Team:
+    team = Team(organization=actor.organization, name=name, description=description)
+    team.full_clean()
+    with audited(actor):
+        team.save()
+    return team
+
+
+def team_update(*, actor: Tenant, team: Team, **fields: object) -> Team:
+    for name, value in fields.items():
+        setattr(team, name, value)
+    team.full_clean()
+    with audited(actor):
+        team.save(update_fields=list(fields))
+    return team
+
+
+def team_set_members(*, actor: Tenant, team: Team, memberships: list[Membership]) -> Team:
+    """Replace the team's members, keeping the given order (routing rings in that order)."""
+    with transaction.atomic(), audited(actor):
+        TeamMember.objects.filter(team=team).delete()
+        TeamMember.objects.bulk_create(
+            TeamMember(organization=actor.organization, team=team, membership=m, position=i)
+            for i, m in enumerate(memberships)
+        )
+    return team
+
+
+def api_key_create(*, actor: Tenant, name: str, role: str = Role.SUPERVISOR) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never stored and never shown
+    again."""
+    raw_key = f"{API_KEY_PREFIX}_{actor.organization.pk}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey(
+        organization=actor.organization,
+        name=name,
+        role=role,
+        prefix=raw_key[: len(API_KEY_PREFIX) + len(str(actor.organization.pk)) + 6],
+        digest=digest_api_key(raw_key),
+        created_by_id=actor.membership.user_id if actor.membership else None,
+    )
+    api_key.full_clean()
+    with audited(actor):
+        api_key.save()
+    return api_key, raw_key
+
+
+def api_key_revoke(*, actor: Tenant, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        with audited(actor):
+            api_key.save(update_fields=["revoked_at"])
+    return api_key
