@@ -10,7 +10,7 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=""
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -19,3 +19,6 @@ CACHES = {
     }
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# A broker database of its own, so a developer's running worker never takes test tasks.
+CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://localhost:6379/13")
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
