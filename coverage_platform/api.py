@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
@@ -26,7 +27,9 @@ def _fields(detail: Any) -> dict[str, list[str]]:
     return {}
 
 
-def error_response(code: str, message: str, http_status: int, fields: dict[str, list[str]] | None = None) -> Response:
+def error_response(
+    code: str, message: str, http_status: int, fields: dict[str, list[str]] | None = None
+) -> Response:
     return Response(
         {"error": {"code": code, "message": message, "fields": fields or {}}}, status=http_status
     )

@@ -29,10 +29,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception as error:  # a probe reports, it does not crash
         checks["database"] = f"error: {type(error).__name__}"
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
         client.ping()
         checks["redis"] = "ok"
     except Exception as error:
         checks["redis"] = f"error: {type(error).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -137,7 +138,9 @@ class ApiKey(TenantModel):
 
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SUPERVISOR)
-    prefix = models.CharField(max_length=32, help_text="The key's first characters, to recognise it.")
+    prefix = models.CharField(
+        max_length=32, help_text="The key's first characters, to recognise it."
+    )
     digest = models.CharField(max_length=64)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -20,7 +20,9 @@ from tenancy.roles import Capability, role_can
 API_KEY_PREFIX = "cpk"
 # cpk_<organisation id>_<secret>: the organisation id lets the key be looked up inside its
 # tenant (the key table is under row-level security); the secret is what proves it.
-API_KEY_PATTERN = re.compile(rf"^{API_KEY_PREFIX}_(?P<organization_id>[1-9][0-9]{{0,18}})_[A-Za-z0-9_-]{{20,}}$")
+API_KEY_PATTERN = re.compile(
+    rf"^{API_KEY_PREFIX}_(?P<organization_id>[1-9][0-9]{{0,18}})_[A-Za-z0-9_-]{{20,}}$"
+)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         table = schema_editor.quote_name(self.table)
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -37,7 +39,9 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
             f"USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
         )
 
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         table = schema_editor.quote_name(self.table)
         schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
         schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
@@ -61,7 +65,9 @@ class GrantAppRole(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         from django.conf import settings
 
         role = schema_editor.quote_name(settings.DATABASE_APP_ROLE)
@@ -74,7 +80,9 @@ class GrantAppRole(migrations.operations.base.Operation):
         ):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         pass
 
     def describe(self) -> str:
@@ -107,7 +115,9 @@ class CreateDefinerFunction(migrations.operations.base.Operation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
 
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         from django.conf import settings
 
         definer = schema_editor.quote_name(settings.DATABASE_DEFINER_ROLE)
@@ -126,7 +136,9 @@ class CreateDefinerFunction(migrations.operations.base.Operation):
         ):
             schema_editor.execute(statement)
 
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
         from django.conf import settings
 
         definer = schema_editor.quote_name(settings.DATABASE_DEFINER_ROLE)

@@ -54,7 +54,9 @@ class OrgWorld:
         with tenant_context(organization):
             for role in Role:
                 self.members[role] = MembershipFactory(
-                    organization=organization, role=role, user__username=f"{role}@{organization.slug}.test"
+                    organization=organization,
+                    role=role,
+                    user__username=f"{role}@{organization.slug}.test",
                 )
 
     def tenant(self, role: Role = Role.OWNER) -> Tenant:

@@ -31,9 +31,19 @@ def test_a_real_worker_runs_a_task_to_completion():
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "coverage_platform", "worker",
-            "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
-            "-Q", queue, "--loglevel=WARNING",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "coverage_platform",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
         ],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "coverage_platform.test_settings"},

@@ -84,7 +84,13 @@ def test_production_refuses_to_start_without_its_settings():
     # Catches a production deploy silently running on development defaults.
     result = _manage("check", env={"DJANGO_ENV": "production"})
     assert result.returncode != 0
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEY"):
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ALLOWED_HOSTS",
+        "FIELD_ENCRYPTION_KEY",
+    ):
         assert name in result.stderr
 
 

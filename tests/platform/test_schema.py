@@ -50,7 +50,9 @@ def test_every_tenant_table_has_row_level_security_enabled_forced_and_a_policy()
         )
         rows = cursor.fetchall()
     assert len(rows) == len(_tenant_tables())
-    unprotected = [name for name, enabled, forced, policy in rows if not (enabled and forced and policy)]
+    unprotected = [
+        name for name, enabled, forced, policy in rows if not (enabled and forced and policy)
+    ]
     assert unprotected == []
 
 

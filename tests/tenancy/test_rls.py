@@ -31,9 +31,7 @@ def test_runs_as_a_role_that_row_level_security_applies_to():
     # Catches tests (or the app) running as a superuser or BYPASSRLS role, which would make
     # every RLS assertion below pass vacuously.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
+        cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
 
 
@@ -48,9 +46,13 @@ def test_tenant_sees_only_its_own_rows(two_tenants_with_locations):
     org_a, org_b = two_tenants_with_locations
     with tenant_context(org_a.organization):
         assert _names("SELECT name FROM tenancy_location") == {"Acme Downtown"}
-        assert _names(
-            "SELECT name FROM tenancy_location WHERE organization_id = %s", [org_b.organization.pk]
-        ) == set()
+        assert (
+            _names(
+                "SELECT name FROM tenancy_location WHERE organization_id = %s",
+                [org_b.organization.pk],
+            )
+            == set()
+        )
     with tenant_context(org_b.organization):
         assert _names("SELECT name FROM tenancy_location") == {"Globex Uptown"}
 
@@ -58,28 +60,37 @@ def test_tenant_sees_only_its_own_rows(two_tenants_with_locations):
 def test_inserting_a_row_for_another_tenant_fails(two_tenants_with_locations):
     # Catches a policy without WITH CHECK: A could write rows into B.
     org_a, org_b = two_tenants_with_locations
-    with tenant_context(org_a.organization):
-        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO tenancy_location (organization_id, name, time_zone, address,"
-                    " phone, is_active, created_at) VALUES (%s, 'Planted', 'UTC', '', '', true, now())",
-                    [org_b.organization.pk],
-                )
+    with (
+        tenant_context(org_a.organization),
+        pytest.raises(DatabaseError, match="row-level security"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO tenancy_location (organization_id, name, time_zone, address, phone,"
+            " is_active, created_at) VALUES (%s, 'Planted', 'UTC', '', '', true, now())",
+            [org_b.organization.pk],
+        )
 
 
 def test_updating_rows_of_another_tenant_touches_nothing(two_tenants_with_locations):
     org_a, org_b = two_tenants_with_locations
     with tenant_context(org_a.organization), connection.cursor() as cursor:
-        cursor.execute("UPDATE tenancy_location SET name = 'hijacked' WHERE organization_id = %s", [org_b.organization.pk])
+        cursor.execute(
+            "UPDATE tenancy_location SET name = 'hijacked' WHERE organization_id = %s",
+            [org_b.organization.pk],
+        )
         assert cursor.rowcount == 0
 
 
 def test_app_role_cannot_switch_row_level_security_off():
     # Catches the app role owning tables: an owner can ALTER TABLE … NO FORCE and see all.
-    with pytest.raises(DatabaseError, match="must be owner"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE tenancy_location NO FORCE ROW LEVEL SECURITY")
+    with (
+        pytest.raises(DatabaseError, match="must be owner"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("ALTER TABLE tenancy_location NO FORCE ROW LEVEL SECURITY")
 
 
 def test_nested_tenant_context_restores_the_outer_tenant(two_tenants_with_locations):

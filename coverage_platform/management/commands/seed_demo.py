@@ -38,8 +38,18 @@ DEMO_ORGANIZATIONS: list[dict[str, Any]] = [
         "time_zone": "America/Los_Angeles",
         "country": "US",
         "locations": [
-            ("Portland Clinic", "America/Los_Angeles", "+15035550100", "500 SW Main St, Portland, OR"),
-            ("Phoenix Clinic", "America/Phoenix", "+16025550100", "200 E Van Buren St, Phoenix, AZ"),
+            (
+                "Portland Clinic",
+                "America/Los_Angeles",
+                "+15035550100",
+                "500 SW Main St, Portland, OR",
+            ),
+            (
+                "Phoenix Clinic",
+                "America/Phoenix",
+                "+16025550100",
+                "200 E Van Buren St, Phoenix, AZ",
+            ),
         ],
         "teams": {"Front Desk": Role.AGENT, "Nurse Line": Role.SUPERVISOR},
     },
@@ -85,7 +95,9 @@ class Command(BaseCommand):
                 with tenant_context(organization):
                     Membership.objects.get_or_create(user=both, defaults={"role": Role.SUPERVISOR})
         sign_ins.append(("both organisations", "supervisor", "multi@coverage.demo"))
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with password " + DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in with password " + DEMO_PASSWORD)
+        )
         for org, role, email in sign_ins:
             self.stdout.write(f"  {org:<26} {role:<11} {email}")
 
