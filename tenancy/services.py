@@ -10,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -23,6 +23,69 @@ from tenancy.resolution import API_KEY_PREFIX, Tenant, digest_api_key
 from tenancy.roles import Role
 
 User = get_user_model()
+
+
+def _per_organization_unique_fields(model: type[models.Model]) -> dict[str, str]:
+    """``{field: constraint name}`` for each unconditional ``(organization, field)`` unique
+    constraint of ``model``."""
+    fields: dict[str, str] = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None:
+            others = [name for name in constraint.fields if name != "organization"]
+            if len(constraint.fields) == 2 and len(others) == 1:
+                fields[others[0]] = constraint.name
+    return fields
+
+
+def _unique_error(instance: models.Model, field: str) -> ValidationError:
+    label = getattr(instance._meta.get_field(field), "verbose_name", field)
+    return ValidationError(
+        "A %(model)s with this %(field)s already exists.",
+        code="unique",
+        params={"model": instance._meta.verbose_name, "field": label},
+    )
+
+
+def _validate(instance: models.Model) -> None:
+    """``full_clean``, reporting a per-organisation uniqueness clash on the field a person
+    typed: the organisation is implied, so Django's "… with this Organization and Name
+    already exists", as a form-wide error, would only confuse."""
+    unique_fields = _per_organization_unique_fields(type(instance))
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        instance.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        instance.validate_constraints(exclude=set(unique_fields))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    for field in unique_fields:
+        if field in errors:
+            continue
+        # The default manager is scoped to the organisation in context.
+        clashes = type(instance)._default_manager.filter(**{field: getattr(instance, field)})
+        if clashes.exclude(pk=instance.pk).exists():
+            errors[field] = [_unique_error(instance, field)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(instance: models.Model, **kwargs: object) -> None:
+    """Save, turning a per-organisation uniqueness violation that slipped past ``_validate``
+    (two submissions of the same form at once) into the same field error, not a 500."""
+    by_constraint = {
+        name: field for field, name in _per_organization_unique_fields(type(instance)).items()
+    }
+    try:
+        with transaction.atomic():
+            instance.save(**kwargs)  # type: ignore[arg-type]
+    except IntegrityError as error:
+        diag = getattr(error.__cause__, "diag", None)
+        field = by_constraint.get(getattr(diag, "constraint_name", None) or "")
+        if field is None:
+            raise
+        raise ValidationError({field: [_unique_error(instance, field)]}) from error
 
 
 def organization_create(
@@ -52,24 +115,30 @@ def location_create(
     *, actor: Tenant, name: str, time_zone: str, address: str = "", phone: str = ""
 ) -> Location:
     location = Location(
-        organization=actor.organization, name=name, time_zone=time_zone, address=address, phone=phone
+        organization=actor.organization,
+        name=name,
+        time_zone=time_zone,
+        address=address,
+        phone=phone,
     )
-    location.full_clean()
+    _validate(location)
     with audited(actor):
-        location.save()
+        _save(location)
     return location
 
 
 def location_update(*, actor: Tenant, location: Location, **fields: object) -> Location:
     for name, value in fields.items():
         setattr(location, name, value)
-    location.full_clean()
+    _validate(location)
     with audited(actor):
-        location.save(update_fields=list(fields))
+        _save(location, update_fields=list(fields))
     return location
 
 
-def _send_invitation(*, user: AbstractBaseUser, organization: Organization, invited_by: str) -> None:
+def _send_invitation(
+    *, user: AbstractBaseUser, organization: Organization, invited_by: str
+) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)  # type: ignore[arg-type]
     link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
@@ -101,10 +170,14 @@ def member_invite(*, actor: Tenant, email: str, role: str) -> Membership:
             user.save(update_fields=["password"])
         membership = Membership.objects.create(user=user, role=role)
         if created:
-            invited_by = actor.membership.user.get_username() if actor.membership else "An administrator"
+            invited_by = (
+                actor.membership.user.get_username() if actor.membership else "An administrator"
+            )
             organization = actor.organization
             transaction.on_commit(
-                lambda: _send_invitation(user=user, organization=organization, invited_by=invited_by)
+                lambda: _send_invitation(
+                    user=user, organization=organization, invited_by=invited_by
+                )
             )
     return membership
 
@@ -112,7 +185,9 @@ def member_invite(*, actor: Tenant, email: str, role: str) -> Membership:
 def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None, active: bool) -> None:
     if membership.role != Role.OWNER or (new_role == Role.OWNER and active):
         return
-    other_owners = Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(pk=membership.pk)
+    other_owners = Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(
+        pk=membership.pk
+    )
     if not other_owners.exists():
         raise ValidationError({"role": "An organisation needs at least one active owner."})
 
@@ -140,18 +215,18 @@ def member_set_active(*, actor: Tenant, membership: Membership, active: bool) ->
 
 def team_create(*, actor: Tenant, name: str, description: str = "") -> Team:
     team = Team(organization=actor.organization, name=name, description=description)
-    team.full_clean()
+    _validate(team)
     with audited(actor):
-        team.save()
+        _save(team)
     return team
 
 
 def team_update(*, actor: Tenant, team: Team, **fields: object) -> Team:
     for name, value in fields.items():
         setattr(team, name, value)
-    team.full_clean()
+    _validate(team)
     with audited(actor):
-        team.save(update_fields=list(fields))
+        _save(team, update_fields=list(fields))
     return team
 
 
@@ -190,3 +265,9 @@ def api_key_revoke(*, actor: Tenant, api_key: ApiKey) -> ApiKey:
         with audited(actor):
             api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+def team_delete(*, actor: Tenant, team: Team) -> None:
+    """Delete the team and its member list; the members themselves stay."""
+    with transaction.atomic(), audited(actor):
+        team.delete()

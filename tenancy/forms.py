@@ -1,0 +1,182 @@
+"""Browser forms of the tenancy pages: they parse and normalise input at the edge.
+
+Business rules (uniqueness, the last owner, who may be invited) live in ``services``; a form
+only shows the ``ValidationError`` a service raises next to the field it names. Templates
+render each field with ``includes/field.html`` (label, input, its errors, help).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from phonenumbers import geocoder
+
+from tenancy.models import TIME_ZONE_CHOICES, Membership, validate_time_zone
+from tenancy.roles import Role
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ``ValidationError`` to the fields it names; errors about fields
+    the form does not show become form-wide errors."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        target = field if field in form.fields and field != NON_FIELD_ERRORS else None
+        form.add_error(target, errors)
+
+
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 regions that phone numbers can be parsed for, named in English."""
+    choices = []
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        name = geocoder.country_name_for_number(example, "en") if example else ""
+        calling_code = phonenumbers.country_code_for_region(region)
+        choices.append((region, f"{name or region} ({region}, +{calling_code})"))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
+def normalise_phone(raw: str, *, region: str) -> str:
+    """``raw`` as E.164, reading national numbers as numbers of ``region``."""
+    example = phonenumbers.example_number(region)
+    hint = (
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if example
+        else "+1 212 555 0100"
+    )
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "Enter a valid phone number, for example %(hint)s.",
+            code="invalid_phone",
+            params={"hint": hint},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=TIME_ZONE_CHOICES, validators=[validate_time_zone], **kwargs)
+
+
+class InviteMemberForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MemberActiveForm(forms.Form):
+    active = forms.BooleanField(required=False)
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    time_zone = TimeZoneField(label="Time zone")
+    address = forms.CharField(max_length=300, required=False)
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="National numbers are read as numbers of the organisation's country.",
+    )
+    is_active = forms.BooleanField(
+        label="Active", required=False, initial=True, help_text="Inactive locations take no calls."
+    )
+
+    def __init__(self, *args: Any, region: str, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region = region
+        if not editing:
+            # New locations start active; the switch is only offered when editing.
+            del self.fields["is_active"]
+
+    def clean_phone(self) -> str:
+        raw: str = self.cleaned_data["phone"].strip()
+        return normalise_phone(raw, region=self.region) if raw else ""
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(max_length=300, required=False)
+
+
+class TeamMembersForm(forms.Form):
+    """The team's members in ring order: tick a member to include them and number them;
+    unnumbered members ring after the numbered ones, in the order listed."""
+
+    def __init__(
+        self,
+        *args: Any,
+        memberships: Iterable[Membership],
+        current: list[Membership],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        positions = {membership.pk: index for index, membership in enumerate(current, 1)}
+        self.memberships = list(memberships)
+        self.rows: list[tuple[Membership, forms.BoundField, forms.BoundField]] = []
+        for membership in self.memberships:
+            include = f"include_{membership.pk}"
+            position = f"position_{membership.pk}"
+            self.fields[include] = forms.BooleanField(
+                label=f"Include {membership.user.email}",
+                required=False,
+                initial=membership.pk in positions,
+            )
+            self.fields[position] = forms.IntegerField(
+                label=f"Position of {membership.user.email}",
+                required=False,
+                min_value=1,
+                max_value=999,
+                initial=positions.get(membership.pk),
+            )
+            self.rows.append((membership, self[include], self[position]))
+
+    def ordered_memberships(self) -> list[Membership]:
+        """The ticked memberships in the order given; call after ``is_valid()``."""
+        chosen = []
+        for index, membership in enumerate(self.memberships):
+            if self.cleaned_data.get(f"include_{membership.pk}"):
+                position = self.cleaned_data.get(f"position_{membership.pk}")
+                chosen.append((position is None, position or 0, index, membership))
+        return [membership for *_, membership in sorted(chosen, key=lambda row: row[:3])]
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=120, help_text="Who or what will use the key, e.g. “CRM sync”."
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.SUPERVISOR,
+        help_text="The key may do what a member with this role may do.",
+    )
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    time_zone = TimeZoneField(
+        label="Time zone", help_text="Used where a location has no time zone of its own."
+    )
+    country = forms.ChoiceField(
+        choices=country_choices, help_text="Reads national phone numbers; picks holidays."
+    )
+    sms_help_text = forms.CharField(
+        label="SMS help text",
+        max_length=320,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The answer to HELP or INFO texts (up to 320 characters).",
+    )
