@@ -13,6 +13,7 @@ from typing import Any
 
 import phonenumbers
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from phonenumbers import geocoder
 
@@ -180,3 +181,19 @@ class OrganizationSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The answer to HELP or INFO texts (up to 320 characters).",
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, speaking of the email address people actually sign in with
+    (usernames are email addresses here)."""
+
+    username = UsernameField(
+        label="Email",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That email and password do not match an account. Check both and try again."
+        ),
+    }

@@ -137,18 +137,27 @@ def location_update(*, actor: Tenant, location: Location, **fields: object) -> L
 
 
 def _send_invitation(
-    *, user: AbstractBaseUser, organization: Organization, invited_by: str
+    *, user: AbstractBaseUser, organization: Organization, invited_by: str, new_account: bool
 ) -> None:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)  # type: ignore[arg-type]
-    link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-    )
+    """New people get a link to choose their password; people who already have an account
+    (in another organisation) are told where to find the new one."""
+    if new_account:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)  # type: ignore[arg-type]
+        link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+            "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+        )
+        next_step = f"Choose your password here: {link}\n"
+    else:
+        link = settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+            "org-home", kwargs={"org_slug": organization.slug}
+        )
+        next_step = f"Sign in with your existing password and open it here: {link}\n"
     send_mail(
         subject=f"You have been invited to {organization.name}",
         message=(
             f"{invited_by} invited you to {organization.name} on the coverage platform.\n\n"
-            f"Choose your password here: {link}\n"
+            + next_step
         ),
         from_email=None,
         recipient_list=[user.email],  # type: ignore[attr-defined]
@@ -156,59 +165,74 @@ def _send_invitation(
 
 
 def member_invite(*, actor: Tenant, email: str, role: str) -> Membership:
-    """Add the person with ``email`` to the organisation; new people get a link to choose
-    their password. Inviting an existing member again is a field error, not a duplicate."""
+    """Add the person with ``email`` to the organisation and email them the way in.
+
+    Inviting a current member again is a field error, not a duplicate; a deactivated member
+    is pointed to reactivation, which keeps their history."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None and Membership.objects.filter(user=user).exists():
+    existing = Membership.objects.filter(user=user).first() if user is not None else None
+    if existing is not None:
+        if not existing.is_active:
+            raise ValidationError(
+                {"email": "This person was deactivated: reactivate them in the member list."}
+            )
         raise ValidationError({"email": "This person is already a member of the organisation."})
     with transaction.atomic(), audited(actor):
-        created = user is None
+        new_account = user is None
         if user is None:
             user = User.objects.create_user(username=email, email=email)
             user.set_unusable_password()
             user.save(update_fields=["password"])
         membership = Membership.objects.create(user=user, role=role)
-        if created:
-            invited_by = (
-                actor.membership.user.get_username() if actor.membership else "An administrator"
+        invited_by = (
+            actor.membership.user.get_username() if actor.membership else "An administrator"
+        )
+        organization = actor.organization
+        invited = user
+        transaction.on_commit(
+            lambda: _send_invitation(
+                user=invited,
+                organization=organization,
+                invited_by=invited_by,
+                new_account=new_account,
             )
-            organization = actor.organization
-            transaction.on_commit(
-                lambda: _send_invitation(
-                    user=user, organization=organization, invited_by=invited_by
-                )
-            )
+        )
     return membership
 
 
 def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None, active: bool) -> None:
     if membership.role != Role.OWNER or (new_role == Role.OWNER and active):
         return
-    other_owners = Membership.objects.filter(role=Role.OWNER, is_active=True).exclude(
-        pk=membership.pk
+    # Locking every owner row, in one order, serialises two owners demoting each other at
+    # the same moment: the second sees the first's change and is refused.
+    owners = (
+        Membership.objects.select_for_update()
+        .filter(role=Role.OWNER, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if not other_owners.exists():
+    if not [pk for pk in owners if pk != membership.pk]:
         raise ValidationError({"role": "An organisation needs at least one active owner."})
 
 
 def member_change_role(*, actor: Tenant, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not a role."})
-    _ensure_an_owner_remains(membership, new_role=role, active=membership.is_active)
-    membership.role = role
-    with audited(actor):
+    with transaction.atomic(), audited(actor):
+        _ensure_an_owner_remains(membership, new_role=role, active=membership.is_active)
+        membership.role = role
         membership.save(update_fields=["role"])
     return membership
 
 
 def member_set_active(*, actor: Tenant, membership: Membership, active: bool) -> Membership:
-    if not active:
-        if actor.membership is not None and actor.membership.pk == membership.pk:
-            raise ValidationError({"is_active": "You cannot deactivate yourself."})
-        _ensure_an_owner_remains(membership, new_role=membership.role, active=False)
-    membership.is_active = active
-    with audited(actor):
+    if not active and actor.membership is not None and actor.membership.pk == membership.pk:
+        raise ValidationError({"is_active": "You cannot deactivate yourself."})
+    with transaction.atomic(), audited(actor):
+        if not active:
+            _ensure_an_owner_remains(membership, new_role=membership.role, active=False)
+        membership.is_active = active
         membership.save(update_fields=["is_active"])
     return membership
 

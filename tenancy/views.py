@@ -14,6 +14,7 @@ from typing import Any, Concatenate
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.request import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,12 +53,17 @@ TenantView = Callable[Concatenate[TenantRequest, ...], HttpResponse]
 
 
 def tenant_view(
-    capability: Capability, *, methods: tuple[str, ...] = ("GET", "HEAD")
+    capability: Capability,
+    *,
+    methods: tuple[str, ...] = ("GET", "HEAD"),
+    objects: dict[str, type[models.Model]] | None = None,
 ) -> Callable[[TenantView], Callable[..., HttpResponse]]:
     """Let the view run only for a member whose role holds ``capability``.
 
     The capability is checked before the method, so a member without it gets 403 whatever
-    they send; the organisation slug in the URL was consumed by the middleware.
+    they send; the organisation slug in the URL was consumed by the middleware. ``objects``
+    names the URL's object ids and their models: an id that is not this organisation's is a
+    404 for every role, so a 403 never tells another organisation's ids from missing ones.
     """
 
     def decorator(view: TenantView) -> Callable[..., HttpResponse]:
@@ -67,6 +73,9 @@ def tenant_view(
             if tenant is None or tenant.organization.slug != org_slug:
                 raise Http404("No such organisation.")
             if not tenant.can(capability):
+                for name, model in (objects or {}).items():
+                    if not model._default_manager.filter(pk=kwargs[name]).exists():
+                        raise Http404
                 raise PermissionDenied
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
@@ -196,7 +205,7 @@ def _member_change(
     return _org_redirect(request, "members")
 
 
-@tenant_view(Capability.MANAGE_MEMBERS, methods=POST)
+@tenant_view(Capability.MANAGE_MEMBERS, methods=POST, objects={"membership_id": Membership})
 def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
@@ -214,7 +223,7 @@ def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     )
 
 
-@tenant_view(Capability.MANAGE_MEMBERS, methods=POST)
+@tenant_view(Capability.MANAGE_MEMBERS, methods=POST, objects={"membership_id": Membership})
 def member_active(request: TenantRequest, membership_id: int) -> HttpResponse:
     form = MemberActiveForm(request.POST)
     form.is_valid()  # A checkbox cannot be invalid: absent means "deactivate".
@@ -261,7 +270,7 @@ def location_create(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/location_form.html", {"form": form, "location": None})
 
 
-@tenant_view(Capability.MANAGE_LOCATIONS, methods=GET_POST)
+@tenant_view(Capability.MANAGE_LOCATIONS, methods=GET_POST, objects={"location_id": Location})
 def location_edit(request: TenantRequest, location_id: int) -> HttpResponse:
     location = get_object_or_404(Location.objects, pk=location_id)
     initial = {
@@ -333,7 +342,7 @@ def _team_page(
     )
 
 
-@tenant_view(Capability.MANAGE_TEAMS, methods=GET_POST)
+@tenant_view(Capability.MANAGE_TEAMS, methods=GET_POST, objects={"team_id": Team})
 def team_edit(request: TenantRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team.objects, pk=team_id)
     if request.method != "POST":
@@ -352,7 +361,7 @@ def team_edit(request: TenantRequest, team_id: int) -> HttpResponse:
     return _team_page(request, team, form=form)
 
 
-@tenant_view(Capability.MANAGE_TEAMS, methods=POST)
+@tenant_view(Capability.MANAGE_TEAMS, methods=POST, objects={"team_id": Team})
 def team_members(request: TenantRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team.objects, pk=team_id)
     members_form = TeamMembersForm(
@@ -396,7 +405,7 @@ def api_key_create(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/api_key_form.html", {"form": form})
 
 
-@tenant_view(Capability.MANAGE_API_KEYS, methods=POST)
+@tenant_view(Capability.MANAGE_API_KEYS, methods=POST, objects={"key_id": ApiKey})
 def api_key_revoke(request: TenantRequest, key_id: int) -> HttpResponse:
     api_key = get_object_or_404(ApiKey.objects.select_related("created_by"), pk=key_id)
     services.api_key_revoke(actor=request.tenant, api_key=api_key)

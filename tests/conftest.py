@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 
 from tenancy.context import tenant_context
-from tenancy.models import Organization
+from tenancy.models import Membership, Organization
 from tenancy.resolution import Tenant
 from tenancy.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -50,10 +50,10 @@ class OrgWorld:
 
     def __init__(self, organization: Organization) -> None:
         self.organization = organization
-        self.members = {}
+        self.members: dict[Role, Membership] = {}
         with tenant_context(organization):
             for role in Role:
-                self.members[role] = MembershipFactory(
+                self.members[role] = MembershipFactory.create(
                     organization=organization,
                     role=role,
                     user__username=f"{role}@{organization.slug}.test",
@@ -69,10 +69,10 @@ class OrgWorld:
 
 @pytest.fixture
 def org_a(db: None) -> OrgWorld:
-    return OrgWorld(OrganizationFactory(slug="acme", name="Acme Legal"))
+    return OrgWorld(OrganizationFactory.create(slug="acme", name="Acme Legal"))
 
 
 @pytest.fixture
 def org_b(db: None) -> OrgWorld:
     """The standing foreign tenant: nothing of it may ever reach org_a's users."""
-    return OrgWorld(OrganizationFactory(slug="globex", name="Globex Health"))
+    return OrgWorld(OrganizationFactory.create(slug="globex", name="Globex Health"))
