@@ -1,1 +1,28 @@
-urlpatterns: list = []
+"""Routes under ``/api/v1/``.
+
+The last route answers every path that names no endpoint with a 404 in the API's error shape.
+It must stay last under ``/api/v1/``: other apps' API routes are included in the root URLconf
+before this module (``path("api/v1/routing/", include("routing.api_urls"))``) or here above
+the fallback, never after it (tests/tenancy/test_api.py checks that).
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path, re_path, register_converter
+
+from coverage_platform.api import ObjectIdConverter, not_found
+from tenancy import api
+
+register_converter(ObjectIdConverter, "object_id")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("organization/", api.OrganizationView.as_view(), name="api-organization"),
+    path("locations/", api.LocationListView.as_view(), name="api-location-list"),
+    path("locations/<object_id:pk>/", api.LocationDetailView.as_view(), name="api-location-detail"),
+    path("members/", api.MemberListView.as_view(), name="api-member-list"),
+    path("members/<object_id:pk>/", api.MemberDetailView.as_view(), name="api-member-detail"),
+    path("teams/", api.TeamListView.as_view(), name="api-team-list"),
+    path("teams/<object_id:pk>/", api.TeamDetailView.as_view(), name="api-team-detail"),
+    # Nothing below this line: it answers every path not matched above.
+    re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
+]

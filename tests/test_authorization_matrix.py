@@ -1,0 +1,258 @@
+"""The authorization matrix: every URL pattern × every role × own/foreign object.
+
+For each route it states, independently of the code, which roles may use each method on
+their own organisation. A member whose role lacks it gets 403; anyone reaching for another
+organisation (its slug, or its object's id under their own slug or API key) gets 404,
+whatever their role — never 403 or 200. A route missing from this file fails
+``test_every_route_is_in_the_matrix``: adding an endpoint means deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tenancy import services
+from tenancy.context import tenant_context
+from tenancy.roles import Role
+from tests.conftest import OrgWorld
+from tests.factories import LocationFactory, MembershipFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL = frozenset(Role)
+OWNER = frozenset({Role.OWNER})
+MANAGERS = frozenset({Role.OWNER, Role.SUPERVISOR})
+MEMBER_VIEWERS = frozenset({Role.OWNER, Role.SUPERVISOR, Role.LEADERSHIP})
+ROUTING_VIEWERS = frozenset({Role.OWNER, Role.SUPERVISOR, Role.LEADERSHIP})
+PRESENCE = frozenset({Role.OWNER, Role.SUPERVISOR, Role.AGENT})
+
+
+@dataclass(frozen=True)
+class Route:
+    """Who may use each method of a route on their own organisation."""
+
+    methods: dict[str, frozenset[Role]]
+    # URL kwarg → kind of object it names (see OBJECT_MAKERS).
+    objects: dict[str, str] = field(default_factory=dict)
+
+
+BROWSER: dict[str, Route] = {
+    "org-home": Route({"GET": ALL}),
+    "members": Route({"GET": MEMBER_VIEWERS}),
+    "member-invite": Route({"POST": OWNER}),
+    "member-role": Route({"POST": OWNER}, {"membership_id": "membership"}),
+    "member-active": Route({"POST": OWNER}, {"membership_id": "membership"}),
+    "locations": Route({"GET": ALL}),
+    "location-create": Route({"GET": MANAGERS, "POST": MANAGERS}),
+    "location-edit": Route({"GET": MANAGERS, "POST": MANAGERS}, {"location_id": "location"}),
+    "teams": Route({"GET": MANAGERS}),
+    "team-create": Route({"GET": MANAGERS, "POST": MANAGERS}),
+    "team-edit": Route({"GET": MANAGERS, "POST": MANAGERS}, {"team_id": "team"}),
+    "team-members": Route({"POST": MANAGERS}, {"team_id": "team"}),
+    "api-keys": Route({"GET": OWNER}),
+    "api-key-create": Route({"GET": OWNER, "POST": OWNER}),
+    "api-key-revoke": Route({"POST": OWNER}, {"key_id": "api_key"}),
+    "org-settings": Route({"GET": OWNER, "POST": OWNER}),
+    "audit": Route({"GET": MANAGERS}),
+}
+
+API: dict[str, Route] = {
+    "api-organization": Route({"GET": ALL, "PATCH": OWNER}),
+    "api-location-list": Route({"GET": ALL, "POST": MANAGERS}),
+    "api-location-detail": Route({"GET": ALL, "PATCH": MANAGERS}, {"pk": "location"}),
+    "api-member-list": Route({"GET": MEMBER_VIEWERS, "POST": OWNER}),
+    "api-member-detail": Route({"GET": MEMBER_VIEWERS, "PATCH": OWNER}, {"pk": "membership"}),
+    "api-team-list": Route({"GET": ALL, "POST": MANAGERS}),
+    "api-team-detail": Route({"GET": ALL, "PATCH": MANAGERS, "DELETE": MANAGERS}, {"pk": "team"}),
+}
+
+# Routes outside any organisation, each with the reason it is not in the matrix.
+PUBLIC: dict[str, str] = {
+    "healthz": "probe, no data",
+    "readyz": "probe, no data",
+    "home": "redirects to the user's own organisation or lists them (tests/tenancy)",
+    "login": "sign-in",
+    "logout": "sign-out",
+    "password_change": "the user's own password",
+    "password_change_done": "the user's own password",
+    "password_reset": "sign-in recovery",
+    "password_reset_done": "sign-in recovery",
+    "password_reset_confirm": "sign-in recovery",
+    "password_reset_complete": "sign-in recovery",
+    "api-schema": "the public OpenAPI description",
+    "api-docs": "the public API documentation",
+    "api-not-found": "answers 404 to every path (tests/tenancy/test_api.py)",
+}
+# Namespaces outside the matrix, with the reason.
+PUBLIC_NAMESPACES: dict[str, str] = {
+    "admin": "staff-only; registers no tenant model (test_admin_registers_no_tenant_model)",
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or ''}", prefix + str(entry.pattern)
+
+
+def all_routes() -> list[tuple[str, str]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_in_the_matrix():
+    # Catches a new endpoint that nobody decided the access rules of.
+    uncovered = []
+    for name, pattern in all_routes():
+        namespace = name.split(":", 1)[0] if ":" in name else ""
+        if namespace in PUBLIC_NAMESPACES:
+            continue
+        if not name.split(":")[-1]:
+            uncovered.append(f"unnamed route {pattern!r}")
+        elif name not in BROWSER and name not in API and name not in PUBLIC:
+            uncovered.append(f"{name} ({pattern})")
+    assert uncovered == []
+
+
+def test_the_matrix_names_only_existing_routes():
+    names = {name for name, _ in all_routes()}
+    assert set(BROWSER) - names == set()
+    assert set(API) - names == set()
+
+
+def test_admin_registers_no_tenant_model():
+    # Django admin is not tenant-aware: a tenant model there would be a cross-tenant window.
+    from django.contrib import admin
+
+    from tenancy.managers import TenantModel
+
+    assert [m for m in admin.site._registry if issubclass(m, TenantModel)] == []
+
+
+# Object makers: create an object of the kind in ``world``'s organisation, return its id.
+def _membership(world: OrgWorld) -> int:
+    # A member of its own, so that deactivating it does not lock out a role under test.
+    with tenant_context(world.organization):
+        return MembershipFactory.create(organization=world.organization, role=Role.AGENT).pk
+
+
+def _location(world: OrgWorld) -> int:
+    with tenant_context(world.organization):
+        return LocationFactory.create(organization=world.organization).pk
+
+
+def _team(world: OrgWorld) -> int:
+    with tenant_context(world.organization):
+        return TeamFactory.create(organization=world.organization).pk
+
+
+def _api_key(world: OrgWorld) -> int:
+    with tenant_context(world.organization):
+        api_key, _ = services.api_key_create(actor=world.tenant(), name="matrix")
+    return api_key.pk
+
+
+OBJECT_MAKERS: dict[str, Callable[[OrgWorld], int]] = {
+    "membership": _membership,
+    "location": _location,
+    "team": _team,
+    "api_key": _api_key,
+}
+
+
+def _objects(route: Route, world: OrgWorld) -> dict[str, int]:
+    return {kwarg: OBJECT_MAKERS[kind](world) for kwarg, kind in route.objects.items()}
+
+
+def _send(client: Client, method: str, url: str, **extra: Any) -> int:
+    body = "{}" if method in {"POST", "PATCH", "PUT"} else None
+    if body is None:
+        response = client.generic(method, url, **extra)
+    else:
+        response = client.generic(
+            method,
+            url,
+            body,
+            content_type=extra.pop("content_type", "application/x-www-form-urlencoded"),
+            **extra,
+        )
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(BROWSER))
+def test_browser_route(name: str, org_a: OrgWorld, org_b: OrgWorld):
+    route = BROWSER[name]
+    own_objects = _objects(route, org_a)
+    foreign_objects = _objects(route, org_b)
+    own = reverse(name, kwargs={"org_slug": "acme", **own_objects})
+    foreign_object = reverse(name, kwargs={"org_slug": "acme", **foreign_objects})
+    foreign_org = reverse(name, kwargs={"org_slug": "globex", **foreign_objects})
+
+    anonymous = Client()
+    for method in route.methods:
+        status = _send(anonymous, method, own)
+        assert status in (302, 403), (name, method, "anonymous", status)
+
+    failures = []
+    for role in Role:
+        client = Client()
+        client.force_login(org_a.user(role))
+        for method, allowed in route.methods.items():
+            expected_own = "allowed" if role in allowed else 403
+            status = _send(client, method, own)
+            got = "allowed" if status not in (403, 404, 405) and status < 500 else status
+            if got != expected_own:
+                failures.append((method, role, "own", status))
+            for label, url in (("foreign object", foreign_object), ("foreign org", foreign_org)):
+                if url == own:
+                    continue
+                status = _send(client, method, url)
+                if status != 404:
+                    failures.append((method, role, label, status))
+    assert failures == []
+
+
+@pytest.fixture
+def api_keys(org_a: OrgWorld) -> dict[Role, str]:
+    keys = {}
+    with tenant_context(org_a.organization):
+        for role in Role:
+            _, raw = services.api_key_create(actor=org_a.tenant(), name=f"{role} key", role=role)
+            keys[role] = raw
+    return keys
+
+
+@pytest.mark.parametrize("name", sorted(API))
+def test_api_route(name: str, org_a: OrgWorld, org_b: OrgWorld, api_keys: dict[Role, str]):
+    route = API[name]
+    own = reverse(name, kwargs=_objects(route, org_a))
+    foreign = reverse(name, kwargs=_objects(route, org_b)) if route.objects else None
+
+    def own_url(method: str) -> str:
+        # A DELETE that succeeds consumes its object: each one gets a fresh one.
+        return reverse(name, kwargs=_objects(route, org_a)) if method == "DELETE" else own
+
+    for method in route.methods:
+        assert _send(Client(), method, own, content_type="application/json") == 401
+
+    failures = []
+    for role in Role:
+        client = Client(headers={"Authorization": f"Bearer {api_keys[role]}"})
+        for method, allowed in route.methods.items():
+            status = _send(client, method, own_url(method), content_type="application/json")
+            got = "allowed" if status not in (401, 403, 404, 405) and status < 500 else status
+            if got != ("allowed" if role in allowed else 403):
+                failures.append((method, role, "own", status))
+            if foreign is not None:
+                status = _send(client, method, foreign, content_type="application/json")
+                if status != 404:
+                    failures.append((method, role, "foreign object", status))
+    assert failures == []
