@@ -141,7 +141,7 @@ def test_five_wrong_passwords_lock_the_sign_in_with_a_clear_message(page: Any, o
         page.get_by_label("Password").fill(f"wrong-{attempt}")
         page.get_by_role("button", name="Sign in").click()
         if attempt < 5:
-            expect(page.locator(".form-errors")).to_contain_text("correct")
+            expect(page.locator(".form-errors")).to_contain_text("do not match")
     locked = page.get_by_test_id("locked-out")
     expect(locked).to_contain_text("Too many failed sign-in attempts")
     expect(locked).to_contain_text("1 hour")
