@@ -255,7 +255,16 @@ def team_update(*, actor: Tenant, team: Team, **fields: object) -> Team:
 
 
 def team_set_members(*, actor: Tenant, team: Team, memberships: list[Membership]) -> Team:
-    """Replace the team's members, keeping the given order (routing rings in that order)."""
+    """Replace the team's members, keeping the given order (routing rings in that order).
+
+    Saving the same list again changes nothing, so the audit trail shows real changes only."""
+    current = list(
+        TeamMember.objects.filter(team=team)
+        .order_by("position", "id")
+        .values_list("membership_id", flat=True)
+    )
+    if current == [m.pk for m in memberships]:
+        return team
     with transaction.atomic(), audited(actor):
         TeamMember.objects.filter(team=team).delete()
         TeamMember.objects.bulk_create(

@@ -61,3 +61,21 @@ def test_one_owner_may_step_down_when_another_remains(org_a):
         first = org_a.members[Role.OWNER]
         services.member_change_role(actor=org_a.tenant(), membership=first, role=Role.AGENT)
         assert Membership.objects.get(pk=first.pk).role == Role.AGENT
+
+
+def test_saving_the_same_team_members_again_records_no_change(org_a):
+    # Catches audit noise: an unchanged save (seed_demo, a double submit) deleting and
+    # re-creating every team member row.
+    from pghistory.models import Events
+
+    from tests.factories import TeamFactory
+
+    with tenant_context(org_a.organization):
+        team = TeamFactory.create(organization=org_a.organization)
+        members = [org_a.members[Role.AGENT], org_a.members[Role.QA]]
+        services.team_set_members(actor=org_a.tenant(), team=team, memberships=members)
+        before = Events.objects.references(org_a.organization).count()
+        services.team_set_members(actor=org_a.tenant(), team=team, memberships=members)
+        assert Events.objects.references(org_a.organization).count() == before
+        services.team_set_members(actor=org_a.tenant(), team=team, memberships=members[::-1])
+        assert Events.objects.references(org_a.organization).count() > before
