@@ -49,7 +49,7 @@ def test_a_real_worker_runs_a_task_to_completion():
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "coverage_platform.test_settings"},
     )
     try:
-        result = ping.apply_async(args=["hello"], queue=queue)
+        result = ping.apply_async(args=("hello",), queue=queue)
         assert result.get(timeout=60) == "pong:hello"
     finally:
         worker.terminate()

@@ -12,7 +12,7 @@ from tests.factories import LocationFactory
 pytestmark = pytest.mark.django_db
 
 
-def _names(sql: str, params: list[object] | None = None) -> set[str]:
+def _names(sql: str, params: list[int] | None = None) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
         return {row[0] for row in cursor.fetchall()}
