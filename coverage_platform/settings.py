@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "coverage_platform",
     "tenancy",
+    "telephony",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="coverage@localhost")
 # Public address Twilio uses to reach the webhooks; signatures are computed over it, so it
 # must be the external URL even behind a TLS-terminating proxy.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+# Twilio's REST API. Development and tests point it at Prism serving Twilio's OpenAPI
+# description (telephony/prism.py, the `prism` line of Procfile.dev).
+TWILIO_API_BASE_URL = env.str(
+    "TWILIO_API_BASE_URL", default="https://api.twilio.com" if PRODUCTION else "http://127.0.0.1:4010"
+)
+TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Telephony's counters (rate limits, rejected webhooks, number-cache version).
+TELEPHONY_REDIS_URL = env.str("TELEPHONY_REDIS_URL", default=REDIS_URL)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("tenancy.api_urls")),
+    path("twilio/", include("telephony.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -72,6 +72,21 @@ API: dict[str, Route] = {
     "api-team-detail": Route({"GET": ALL, "PATCH": MANAGERS, "DELETE": MANAGERS}, {"pk": "team"}),
 }
 
+# Twilio's webhooks: no user and no API key; the tenant comes from the subaccount and the
+# number, proven by the signature (tests/telephony). Here: unsigned is always refused.
+WEBHOOKS: set[str] = {
+    "telephony:voice-incoming",
+    "telephony:voice-status",
+    "telephony:voice-dial-action",
+    "telephony:voice-queue-action",
+    "telephony:voice-queue-wait",
+    "telephony:voice-record-action",
+    "telephony:voice-recording-status",
+    "telephony:voice-transcription",
+    "telephony:sms-incoming",
+    "telephony:sms-status",
+}
+
 # Routes outside any organisation, each with the reason it is not in the matrix.
 PUBLIC: dict[str, str] = {
     "healthz": "probe, no data",
@@ -117,7 +132,7 @@ def test_every_route_is_in_the_matrix():
             continue
         if not name.split(":")[-1]:
             uncovered.append(f"unnamed route {pattern!r}")
-        elif name not in BROWSER and name not in API and name not in PUBLIC:
+        elif not any(name in table for table in (BROWSER, API, WEBHOOKS, PUBLIC)):
             uncovered.append(f"{name} ({pattern})")
     assert uncovered == []
 
@@ -126,6 +141,7 @@ def test_the_matrix_names_only_existing_routes():
     names = {name for name, _ in all_routes()}
     assert set(BROWSER) - names == set()
     assert set(API) - names == set()
+    assert WEBHOOKS - names == set()
 
 
 def test_admin_registers_no_tenant_model():
@@ -256,3 +272,14 @@ def test_api_route(name: str, org_a: OrgWorld, org_b: OrgWorld, api_keys: dict[R
                 if status != 404:
                     failures.append((method, role, "foreign object", status))
     assert failures == []
+
+
+@pytest.mark.parametrize("name", sorted(WEBHOOKS))
+def test_webhook_refuses_unsigned_requests(name: str, org_a: OrgWorld, client: Client):
+    # Catches a webhook that trusts its form fields without Twilio's signature: anyone could
+    # then write calls and consent into any organisation.
+    response = client.post(
+        reverse(name),
+        {"AccountSid": "AC" + "0" * 32, "CallSid": "CA" + "1" * 32, "To": "+12125550100"},
+    )
+    assert response.status_code == 403

@@ -2,16 +2,26 @@
 
 Each organisation has two locations in different time zones, teams, and a member in every
 role with a known password, so a newcomer can sign in as anyone and see isolation at work.
+Each also has a (fake) Twilio subaccount, two numbers per location ("Main line", "Google
+Ads"), and yesterday's calls and texts, sent through the real webhooks by the simulator.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from telephony import services as telephony_services
+from telephony import simulator
+from telephony.models import PhoneNumber, TwilioAccount
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import Location, Membership, Organization, Team
@@ -56,8 +66,20 @@ DEMO_ORGANIZATIONS: list[dict[str, Any]] = [
 ]
 
 
+# Calls per location on a weekday in the simulated history (weekends get a third).
+DEMO_CALLS_PER_LOCATION = 40
+# Each location's Twilio numbers: the forwarding number's last digit replaced, and a label.
+DEMO_NUMBER_LABELS = (("1", "Main line"), ("2", "Google Ads"))
+
+
 def demo_email(role: str, slug: str) -> str:
     return f"{role}@{slug}.demo"
+
+
+def demo_twilio_credentials(slug: str) -> tuple[str, str]:
+    """A fake, stable subaccount SID and auth token per demo organisation."""
+    digest = hashlib.sha256(f"demo-twilio|{slug}".encode()).hexdigest()
+    return "AC" + digest[:32], digest[32:64]
 
 
 class Command(BaseCommand):
@@ -95,6 +117,8 @@ class Command(BaseCommand):
                 with tenant_context(organization):
                     Membership.objects.get_or_create(user=both, defaults={"role": Role.SUPERVISOR})
         sign_ins.append(("both organisations", "supervisor", "multi@coverage.demo"))
+        for spec in DEMO_ORGANIZATIONS:
+            self._simulate_yesterday(spec)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in with password " + DEMO_PASSWORD)
         )
@@ -125,3 +149,35 @@ class Command(BaseCommand):
                 actor=actor, name=team_name
             )
             services.team_set_members(actor=actor, team=team, memberships=[members[role]])
+        self._telephony(organization, actor)
+
+    def _telephony(self, organization: Organization, actor: Tenant) -> None:
+        account_sid, auth_token = demo_twilio_credentials(organization.slug)
+        if not TwilioAccount.objects.filter(account_sid=account_sid).exists():
+            telephony_services.twilio_account_set(
+                actor=actor, account_sid=account_sid, auth_token=auth_token
+            )
+        for location in Location.objects.order_by("id"):
+            if not location.phone:
+                continue
+            for last_digit, label in DEMO_NUMBER_LABELS:
+                e164 = location.phone[:-1] + last_digit
+                if not PhoneNumber.objects.filter(e164=e164).exists():
+                    telephony_services.phone_number_create(
+                        actor=actor, e164=e164, location=location, source_label=label
+                    )
+
+    def _simulate_yesterday(self, spec: dict[str, Any]) -> None:
+        day = timezone.now().astimezone(ZoneInfo(spec["time_zone"])).date() - timedelta(days=1)
+        public_url = settings.PUBLIC_BASE_URL
+        report = simulator.simulate_day(
+            spec["slug"],
+            day,
+            rate=DEMO_CALLS_PER_LOCATION,
+            public_url=public_url,
+            transport=simulator.InProcessTransport(public_url),
+        )
+        self.stdout.write(
+            f"Simulated {day} for {spec['slug']}: {report.requests} webhooks, "
+            f"{report.errors} refused"
+        )

@@ -1,0 +1,175 @@
+"""The one way out: every outbound call and text goes through ``send_sms`` or ``place_call``.
+
+Before sending, in this order: the number is valid; the recipient has not revoked consent
+(and has granted it, when the caller requires that); the recipient's local time is inside
+the calling window; the organisation is within its per-minute rate. A send that fails a
+check is recorded as ``blocked`` with its reason and, when waiting helps, the time to try
+again — and returned to the caller to reschedule. Nothing is dropped silently.
+
+Each send carries the caller's idempotency key (unique per organisation). A key that
+already sent, or gave up, returns the earlier result and sends nothing; a key that was
+blocked or is due for retry is checked and tried again, with what was first asked. The
+attempt is committed as ``pending`` before Twilio is called, and a ``pending`` attempt is
+never resent automatically (its outcome is unknown if the process died mid-call). One gap
+remains, inherent to Twilio's API (it takes no idempotency key): a request that timed out
+after Twilio received it is retried as asked, and could then be delivered twice.
+
+Twilio's answers become decisions: 21610 (the recipient replied STOP to the carrier) records
+a revocation and gives up; 429, 5xx, timeouts and connection errors retry with exponential
+backoff up to ``MAX_ATTEMPTS``; any other 4xx gives up. A retry is due at ``retry_at``; the gateway
+schedules nothing itself: the caller that owns the work item (recovery's dispatcher, or the
+``telephony.retry_outbound_request`` task) calls ``retry_outbound`` then.
+
+Call it outside a database transaction (from a task): it commits its own short
+transactions around the HTTP request so that no database transaction waits on Twilio.
+
+Exemptions, by purpose: a ``reply`` (the answer to the recipient's own HELP or START text)
+and the single ``opt_out_confirmation`` are not held to the calling window, since the
+person just wrote to us; only the opt-out confirmation may reach a revoked number, once per
+revocation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from coverage_platform.observability import log_context
+from telephony.gateway.checks import prepare
+from telephony.gateway.delivery import deliver
+from telephony.gateway.results import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_MAX_SECONDS,
+    MAX_ATTEMPTS,
+    OPTED_OUT_ERROR_CODE,
+    Reason,
+    SendResult,
+    backoff_seconds,
+)
+from telephony.models import OutboundKind, OutboundPurpose, OutboundRequest
+from tenancy.context import tenant_context
+
+
+def send_sms(
+    *,
+    organization_id: int,
+    to: str,
+    body: str,
+    idempotency_key: str,
+    from_number_id: int | None = None,
+    location_id: int | None = None,
+    purpose: str = OutboundPurpose.GENERAL,
+    require_consent: bool = False,
+    now: datetime | None = None,
+) -> SendResult:
+    """Text ``to`` from the organisation's number (``from_number_id``, else one of the
+    location's numbers, else the organisation's first)."""
+    return _send(
+        organization_id=organization_id,
+        kind=OutboundKind.SMS,
+        to=to,
+        body=body,
+        twiml_url="",
+        idempotency_key=idempotency_key,
+        from_number_id=from_number_id,
+        location_id=location_id,
+        purpose=purpose,
+        require_consent=require_consent,
+        now=now or timezone.now(),
+    )
+
+
+def place_call(
+    *,
+    organization_id: int,
+    to: str,
+    twiml_url: str,
+    idempotency_key: str,
+    from_number_id: int | None = None,
+    location_id: int | None = None,
+    require_consent: bool = False,
+    now: datetime | None = None,
+) -> SendResult:
+    """Call ``to``; when answered, Twilio fetches ``twiml_url`` for what to do."""
+    return _send(
+        organization_id=organization_id,
+        kind=OutboundKind.CALL,
+        to=to,
+        body="",
+        twiml_url=twiml_url,
+        idempotency_key=idempotency_key,
+        from_number_id=from_number_id,
+        location_id=location_id,
+        purpose=OutboundPurpose.GENERAL,
+        require_consent=require_consent,
+        now=now or timezone.now(),
+    )
+
+
+def retry_outbound(
+    *, organization_id: int, outbound_request_id: int, now: datetime | None = None
+) -> SendResult:
+    """Try a blocked or failed-for-now request again, with its checks."""
+    with tenant_context(organization_id):
+        request = OutboundRequest.objects.get(pk=outbound_request_id)
+    return _send(
+        organization_id=organization_id,
+        kind=request.kind,
+        to=request.to_e164,
+        body=request.body,
+        twiml_url=request.twiml_url,
+        idempotency_key=request.idempotency_key,
+        from_number_id=request.from_number_id,
+        location_id=None,
+        purpose=request.purpose,
+        require_consent=False,
+        now=now or timezone.now(),
+    )
+
+
+def _send(
+    *,
+    organization_id: int,
+    kind: str,
+    to: str,
+    body: str,
+    twiml_url: str,
+    idempotency_key: str,
+    from_number_id: int | None,
+    location_id: int | None,
+    purpose: str,
+    require_consent: bool,
+    now: datetime,
+) -> SendResult:
+    with log_context(organization_id=organization_id, outbound_kind=kind):
+        prepared = prepare(
+            organization_id=organization_id,
+            kind=kind,
+            to=to,
+            body=body,
+            twiml_url=twiml_url,
+            idempotency_key=idempotency_key,
+            from_number_id=from_number_id,
+            location_id=location_id,
+            purpose=purpose,
+            require_consent=require_consent,
+            now=now,
+        )
+        if isinstance(prepared, SendResult):
+            return prepared
+        return deliver(organization_id, prepared, now)
+
+
+__all__ = [
+    "BACKOFF_BASE_SECONDS",
+    "BACKOFF_MAX_SECONDS",
+    "MAX_ATTEMPTS",
+    "OPTED_OUT_ERROR_CODE",
+    "Reason",
+    "SendResult",
+    "backoff_seconds",
+    "place_call",
+    "retry_outbound",
+    "send_sms",
+]

@@ -1,0 +1,115 @@
+"""Configuring an organisation's telephony: its Twilio subaccount, numbers and settings.
+
+Each writer clears the webhook number directory (telephony.directory), so webhooks see the
+change within seconds in every process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+from telephony import directory
+from telephony.models import Contact, PhoneNumber, TelephonySettings, Transcription, TwilioAccount
+from tenancy.models import Location
+from tenancy.resolution import Tenant
+
+
+def normalise_e164(raw: str, *, country: str = "US") -> str:
+    """``raw`` as an E.164 string; ``ValidationError`` when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError("Not a phone number.") from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("Not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def twilio_account_set(*, actor: Tenant, account_sid: str, auth_token: str) -> TwilioAccount:
+    """Set the organisation's Twilio subaccount and auth token (stored encrypted)."""
+    account = TwilioAccount.objects.filter().first() or TwilioAccount(
+        organization=actor.organization
+    )
+    account.account_sid = account_sid
+    account.auth_token = auth_token
+    account.is_active = True
+    account.full_clean()
+    account.save()
+    directory.invalidate()
+    return account
+
+
+def phone_number_create(
+    *,
+    actor: Tenant,
+    e164: str,
+    location: Location,
+    source_label: str = "Main line",
+    twilio_sid: str = "",
+) -> PhoneNumber:
+    """Add one of the organisation's Twilio numbers, answering for ``location``."""
+    number = PhoneNumber(
+        organization=actor.organization,
+        e164=normalise_e164(e164, country=actor.organization.country),
+        location=location,
+        source_label=source_label,
+        twilio_sid=twilio_sid,
+    )
+    number.full_clean()
+    number.save()
+    directory.invalidate()
+    return number
+
+
+def phone_number_update(*, actor: Tenant, number: PhoneNumber, **fields: Any) -> PhoneNumber:
+    for name, value in fields.items():
+        setattr(number, name, value)
+    number.full_clean()
+    number.save(update_fields=list(fields))
+    directory.invalidate()
+    return number
+
+
+def telephony_settings_update(*, actor: Tenant, **fields: Any) -> TelephonySettings:
+    """Change the organisation's telephony settings (created on first change)."""
+    settings = TelephonySettings.objects.first() or TelephonySettings(
+        organization=actor.organization
+    )
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    settings.full_clean()
+    settings.save()
+    directory.invalidate()
+    return settings
+
+
+def contact_update(*, e164: str, name: str | None = None, time_zone: str | None = None) -> Contact:
+    """Create or update the contact for ``e164`` (already E.164)."""
+    contact, _ = Contact.objects.get_or_create(e164=e164)
+    fields: list[str] = []
+    if name is not None and name != contact.name:
+        contact.name, fields = name, [*fields, "name"]
+    if time_zone is not None and time_zone != contact.time_zone:
+        contact.time_zone, fields = time_zone, [*fields, "time_zone"]
+    if fields:
+        contact.full_clean()
+        contact.save(update_fields=[*fields, "updated_at"])
+    return contact
+
+
+def encrypted_fields_rotate() -> int:
+    """Re-encrypt the current organisation's secrets under the primary key (the first of
+    ``FIELD_ENCRYPTION_KEYS``); afterwards the old keys can be removed. Returns the number
+    of rows rewritten. Loading decrypts with any key; saving encrypts with the first."""
+    rewritten = 0
+    for account in TwilioAccount.objects.select_for_update():
+        account.save(update_fields=["auth_token"])
+        rewritten += 1
+    for transcription in Transcription.objects.select_for_update().exclude(text=""):
+        transcription.save(update_fields=["text"])
+        rewritten += 1
+    directory.invalidate()
+    return rewritten

@@ -1,0 +1,285 @@
+"""Receiving voice webhooks: store the event, fold it into the call, answer TwiML; and the
+hand-off of calls that ended without reaching a person."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from telephony import call_state, twiml
+from telephony.crypto import encrypt_text
+from telephony.directory import NumberRoute, TenantTelephony
+from telephony.event_store import call_event_key, save_fields, store_call_event, stored_response
+from telephony.models import (
+    TERMINAL_CALL_STATUSES,
+    Call,
+    CallDirection,
+    CallOutcome,
+    EventKind,
+    Recording,
+    Transcription,
+)
+from telephony.services.routing import (
+    IncomingCall,
+    dial_action_twiml,
+    incoming_call_twiml,
+    queue_action_twiml,
+)
+
+logger = logging.getLogger(__name__)
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+RECORDING_STATUS_RANK = {"in-progress": 1, "absent": 2, "failed": 2, "completed": 3}
+ENCRYPTED_SUFFIX = ":encrypted"
+SENSITIVE_PARAMS = ("TranscriptionText",)
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """What to answer Twilio: TwiML, or nothing (HTTP 204) when ``body`` is empty."""
+
+    body: str
+    duplicate: bool
+    call: Call | None = None
+
+
+def storable_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The webhook's parameters as stored: transcript text replaced by its ciphertext."""
+    stored = dict(params)
+    for name in SENSITIVE_PARAMS:
+        if name in stored:
+            stored[name + ENCRYPTED_SUFFIX] = encrypt_text(stored.pop(name))
+    return stored
+
+
+def _response_for(
+    kind: str,
+    params: Mapping[str, str],
+    *,
+    route: NumberRoute,
+    config: TenantTelephony,
+    at: datetime,
+) -> tuple[str, call_state.IncomingDecision | None]:
+    location = config.location(route.location_id)
+    location_name = location.name if location is not None else config.organization_name
+    if kind == EventKind.VOICE_INCOMING:
+        decision = incoming_call_twiml(
+            call=IncomingCall(
+                call_sid=params.get("CallSid", ""),
+                phone_number_id=route.phone_number_id,
+                location_id=route.location_id,
+                at=at,
+            ),
+            config=config,
+        )
+        incoming = call_state.IncomingDecision(
+            location_id=route.location_id,
+            phone_number_id=route.phone_number_id,
+            source_label=route.source_label,
+            contact_id=None,
+            is_after_hours=decision.is_after_hours,
+            routing_version_id=decision.routing_version_id,
+        )
+        return decision.twiml, incoming
+    if kind == EventKind.VOICE_DIAL_ACTION:
+        body = dial_action_twiml(
+            dial_call_status=params.get("DialCallStatus", ""),
+            location_name=location_name,
+            phone_number_id=route.phone_number_id,
+        )
+        return body, None
+    if kind == EventKind.VOICE_QUEUE_ACTION:
+        body = queue_action_twiml(
+            queue_result=params.get("QueueResult", ""),
+            location_name=location_name,
+            phone_number_id=route.phone_number_id,
+        )
+        return body, None
+    if kind == EventKind.VOICE_QUEUE_WAIT:
+        return twiml.queue_hold(), None
+    if kind == EventKind.VOICE_RECORD_ACTION:
+        return twiml.goodbye(), None
+    return "", None
+
+
+def receive_voice_event(
+    *,
+    route: NumberRoute,
+    config: TenantTelephony,
+    kind: str,
+    params: Mapping[str, str],
+    received_at: datetime,
+) -> WebhookAnswer:
+    """Store one voice webhook and fold it into its call, in the current tenant transaction.
+
+    A duplicate (same CallSid, kind and sequence) changes nothing and gets the answer the
+    first delivery got. Callbacks arriving out of order never move the call backwards
+    (telephony/call_state.py).
+    """
+    key = call_event_key(kind, params)
+    at = call_state.event_time(params, received_at)
+    body, incoming = _response_for(kind, params, route=route, config=config, at=at)
+
+    fresh = Call(
+        organization_id=route.organization_id,
+        call_sid=key.provider_sid,
+        direction="",
+        location_id=route.location_id,
+        phone_number_id=route.phone_number_id,
+        source_label=route.source_label,
+    )
+    call_state.apply_event(
+        fresh,
+        kind=kind,
+        params=params,
+        at=at,
+        short_abandon_seconds=config.short_abandon_seconds,
+        incoming=incoming,
+    )
+    caller = params.get("From", "") if kind == EventKind.VOICE_INCOMING else ""
+    stored = store_call_event(
+        organization_id=route.organization_id,
+        key=key,
+        params=storable_params(params),
+        received_at=received_at,
+        response_body=body,
+        fresh_call=fresh,
+        contact_e164=caller if E164.match(caller) else None,
+    )
+    if stored is None:
+        return WebhookAnswer(body=stored_response(key), duplicate=True)
+
+    call = stored.row
+    if not stored.inserted:
+        changed = call_state.apply_event(
+            call,
+            kind=kind,
+            params=params,
+            at=at,
+            short_abandon_seconds=config.short_abandon_seconds,
+            incoming=incoming,
+        )
+        if changed:
+            save_fields(call, changed)
+
+    if kind in (EventKind.VOICE_RECORD_ACTION, EventKind.VOICE_RECORDING_STATUS):
+        _record_recording(call, params)
+    elif kind == EventKind.VOICE_TRANSCRIPTION:
+        _record_transcription(call, params)
+    return WebhookAnswer(body=body, duplicate=False, call=call)
+
+
+def _record_recording(call: Call, params: Mapping[str, str]) -> Recording | None:
+    recording_sid = params.get("RecordingSid", "")
+    if not recording_sid:
+        return None
+    status = params.get("RecordingStatus", "completed")
+    duration = call_state.int_param(params, "RecordingDuration")
+    Recording.objects.bulk_create(
+        [
+            Recording(
+                organization_id=call.organization_id,
+                call=call,
+                recording_sid=recording_sid,
+                status=status if status in Recording.Status.values else Recording.Status.COMPLETED,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    recording = Recording.objects.select_for_update().get(recording_sid=recording_sid)
+    changed: list[str] = []
+    if RECORDING_STATUS_RANK.get(status, 0) > RECORDING_STATUS_RANK.get(recording.status, 0):
+        recording.status = status
+        changed.append("status")
+    if duration is not None and (recording.duration_seconds or 0) < duration:
+        recording.duration_seconds = duration
+        changed.append("duration_seconds")
+    url = params.get("RecordingUrl", "")
+    if url and not recording.url:
+        recording.url = url[:300]
+        changed.append("url")
+    if changed:
+        recording.save(update_fields=[*changed, "updated_at"])
+    return recording
+
+
+def _record_transcription(call: Call, params: Mapping[str, str]) -> Transcription | None:
+    transcription_sid = params.get("TranscriptionSid", "")
+    if not transcription_sid:
+        return None
+    recording = None
+    if params.get("RecordingSid"):
+        recording = _record_recording(call, {**params, "RecordingStatus": "in-progress"})
+    try:
+        with transaction.atomic():
+            return Transcription.objects.create(
+                call=call,
+                recording=recording,
+                transcription_sid=transcription_sid,
+                status=params.get("TranscriptionStatus", "")[:12],
+                text=params.get("TranscriptionText", ""),
+            )
+    except IntegrityError:
+        return Transcription.objects.get(transcription_sid=transcription_sid)
+
+
+def needs_unanswered_handoff(call: Call | None) -> bool:
+    """The call (inbound) has ended without reaching a person, and this outcome has not
+    been handed off yet."""
+    return (
+        call is not None
+        and call.direction == CallDirection.INBOUND
+        and call.status in TERMINAL_CALL_STATUSES
+        and call.outcome not in ("", CallOutcome.ANSWERED)
+        and call.handoff_outcome != call.outcome
+    )
+
+
+def needs_handoff_withdrawal(call: Call | None) -> bool:
+    """A call handed off as unanswered turned out answered (a late callback said so)."""
+    return call is not None and bool(call.handoff_outcome) and call.outcome == CallOutcome.ANSWERED
+
+
+def on_unanswered_contact(*, call: Call) -> bool:
+    """THE hand-off of an inbound call that ended without reaching a person.
+
+    Called by the voice webhooks once the call's final state is known. Idempotent: a call is
+    handed off once per outcome. Normally that is once; a late callback that changes an
+    ended call's outcome (a recording that arrives after the hang-up turns "rang out" into
+    "voicemail") hands it off again with the new outcome, so the receiver updates rather
+    than duplicates. Recovery (a later issue) hooks in here; for now the hand-off is
+    recorded on the call and logged. Returns whether anything was handed off.
+    """
+    if not needs_unanswered_handoff(call):
+        return False
+    call.handoff_outcome = call.outcome
+    call.handed_off_at = timezone.now()
+    save_fields(call, ["handoff_outcome", "handed_off_at"])
+    logger.info(
+        "unanswered call handed off",
+        extra={"outcome": call.outcome, "call_id": call.pk, "location_id": call.location_id},
+    )
+    return True
+
+
+def withdraw_unanswered_contact(*, call: Call) -> bool:
+    """Take back the hand-off of a call that, by a callback arriving late, turned out to
+    have reached a person (a bridged queue call whose queue result came after the hang-up).
+    Recovery hooks in here too, to close what the hand-off opened."""
+    if not needs_handoff_withdrawal(call):
+        return False
+    withdrawn = call.handoff_outcome
+    call.handoff_outcome = ""
+    call.handed_off_at = None
+    call.save(update_fields=["handoff_outcome", "handed_off_at", "updated_at"])
+    logger.info(
+        "unanswered call hand-off withdrawn: answered after all",
+        extra={"withdrawn_outcome": withdrawn, "call_id": call.pk},
+    )
+    return True

@@ -1,0 +1,87 @@
+"""The default call routing, until the routing app lands: ring the location's forwarding
+number, then take a voicemail with a transcription; after hours, voicemail straight away.
+
+``incoming_call_twiml`` is the seam: the routing engine will replace what it decides (the
+incoming-call webhook calls exactly this one function). It is pure — the number's location,
+the organisation's configuration and the clock in, TwiML and the decision's facts out — so
+the webhook can store the answer with the event in the same statement as the call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from telephony import twiml
+from telephony.directory import LocationConfig, TenantTelephony
+
+# Interim opening hours (location time) until routing's schedules exist: Monday to Friday,
+# 08:00 to 18:00.
+DEFAULT_OPENS = time(8, 0)
+DEFAULT_CLOSES = time(18, 0)
+DEFAULT_OPEN_WEEKDAYS = frozenset(range(5))
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """What is known about a call when it rings."""
+
+    call_sid: str
+    phone_number_id: int
+    location_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallDecision:
+    twiml: str
+    is_after_hours: bool
+    routing_version_id: int | None = None
+
+
+def is_open(location: LocationConfig, at: datetime) -> bool:
+    local = at.astimezone(ZoneInfo(location.time_zone))
+    return (
+        local.weekday() in DEFAULT_OPEN_WEEKDAYS and DEFAULT_OPENS <= local.time() < DEFAULT_CLOSES
+    )
+
+
+def incoming_call_twiml(*, call: IncomingCall, config: TenantTelephony) -> CallDecision:
+    """Decide what an incoming call hears. THE routing seam (see the module docstring)."""
+    location = config.location(call.location_id)
+    name = location.name if location is not None else config.organization_name
+    if location is None or not is_open(location, call.at):
+        return CallDecision(
+            twiml=twiml.voicemail(
+                location_name=name, phone_number_id=call.phone_number_id, after_hours=True
+            ),
+            is_after_hours=True,
+        )
+    if not location.forwarding_e164:
+        return CallDecision(
+            twiml=twiml.voicemail(location_name=name, phone_number_id=call.phone_number_id),
+            is_after_hours=False,
+        )
+    return CallDecision(
+        twiml=twiml.dial(
+            forwarding_e164=location.forwarding_e164,
+            timeout_seconds=config.dial_timeout_seconds,
+            phone_number_id=call.phone_number_id,
+        ),
+        is_after_hours=False,
+    )
+
+
+def dial_action_twiml(*, dial_call_status: str, location_name: str, phone_number_id: int) -> str:
+    """After the dial: hang up if someone answered, else take a voicemail."""
+    if dial_call_status in {"completed", "answered"}:
+        return twiml.hangup()
+    return twiml.voicemail(location_name=location_name, phone_number_id=phone_number_id)
+
+
+def queue_action_twiml(*, queue_result: str, location_name: str, phone_number_id: int) -> str:
+    """After the caller leaves a queue: done if bridged or gone, else a voicemail."""
+    if queue_result in {"bridged", "hangup"}:
+        return twiml.hangup()
+    return twiml.voicemail(location_name=location_name, phone_number_id=phone_number_id)
