@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "coverage_platform",
     "tenancy",
     "telephony",
+    "routing",
 ]
 
 MIDDLEWARE = [

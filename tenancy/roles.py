@@ -24,6 +24,9 @@ class Capability(StrEnum):
     MANAGE_TEAMS = "manage_teams"
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
+    MANAGE_ROUTING = "manage_routing"
+    VIEW_ROUTING = "view_routing"
+    SET_OWN_PRESENCE = "set_own_presence"
 
 
 ALL_ROLES = frozenset(Role)
@@ -37,6 +40,9 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_TEAMS: frozenset({Role.OWNER, Role.SUPERVISOR}),
     Capability.MANAGE_API_KEYS: frozenset({Role.OWNER}),
     Capability.VIEW_AUDIT: frozenset({Role.OWNER, Role.SUPERVISOR}),
+    Capability.MANAGE_ROUTING: frozenset({Role.OWNER, Role.SUPERVISOR}),
+    Capability.VIEW_ROUTING: frozenset({Role.OWNER, Role.SUPERVISOR, Role.LEADERSHIP}),
+    Capability.SET_OWN_PRESENCE: frozenset({Role.OWNER, Role.SUPERVISOR, Role.AGENT}),
 }
 
 

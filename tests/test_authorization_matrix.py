@@ -22,6 +22,7 @@ from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import OrgWorld
 from tests.factories import LocationFactory, MembershipFactory, TeamFactory
+from tests.routing.worlds import published_version_id
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,74 @@ API: dict[str, Route] = {
     "api-team-list": Route({"GET": ALL, "POST": MANAGERS}),
     "api-team-detail": Route({"GET": ALL, "PATCH": MANAGERS, "DELETE": MANAGERS}, {"pk": "team"}),
 }
+
+ROUTING_LOCATION = {"location_id": "location"}
+ROUTING_INDEX = {**ROUTING_LOCATION, "index": "zero"}
+ROUTING_VERSION = {"version_id": "routing_version"}
+
+BROWSER.update(
+    {
+        "routing": Route({"GET": ROUTING_VIEWERS}),
+        "routing-presence": Route({"GET": PRESENCE, "POST": PRESENCE}),
+        "routing-agents": Route({"GET": MANAGERS}),
+        "routing-agent-edit": Route({"POST": MANAGERS}, {"membership_id": "membership"}),
+        "routing-notifications": Route({"GET": ROUTING_VIEWERS}),
+        "routing-notifications-read": Route({"POST": ROUTING_VIEWERS}),
+        "routing-location": Route({"GET": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "routing-schedule": Route({"GET": MANAGERS}, ROUTING_LOCATION),
+        "routing-period-add": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-break-add": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-period-delete": Route({"POST": MANAGERS}, ROUTING_INDEX),
+        "routing-time-zone": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-tiers": Route({"GET": MANAGERS}, ROUTING_LOCATION),
+        "routing-tier-add": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-tier-delete": Route({"POST": MANAGERS}, ROUTING_INDEX),
+        "routing-tier-move": Route({"POST": MANAGERS}, ROUTING_INDEX),
+        "routing-overflow": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-after-hours": Route({"GET": MANAGERS, "POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-holidays": Route({"GET": MANAGERS, "POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-closed-date-add": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-closed-date-delete": Route({"POST": MANAGERS}, ROUTING_INDEX),
+        "routing-alerts": Route({"GET": MANAGERS, "POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-emergency": Route({"GET": MANAGERS, "POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-emergency-end": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-preview": Route(
+            {"GET": ROUTING_VIEWERS, "POST": ROUTING_VIEWERS}, ROUTING_LOCATION
+        ),
+        "routing-publish": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-discard": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "routing-coverage": Route({"GET": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "routing-versions": Route({"GET": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "routing-version": Route({"GET": ROUTING_VIEWERS}, ROUTING_VERSION),
+        "routing-version-restore": Route({"POST": MANAGERS}, ROUTING_VERSION),
+    }
+)
+
+API.update(
+    {
+        "api-routing-locations": Route({"GET": ROUTING_VIEWERS}),
+        "api-routing-draft": Route({"GET": ROUTING_VIEWERS, "PUT": MANAGERS}, ROUTING_LOCATION),
+        "api-routing-publish": Route({"POST": MANAGERS}, ROUTING_LOCATION),
+        "api-routing-versions": Route({"GET": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "api-routing-preview": Route({"POST": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "api-routing-coverage": Route({"GET": ROUTING_VIEWERS}, ROUTING_LOCATION),
+        "api-routing-emergency": Route(
+            {"GET": ROUTING_VIEWERS, "PUT": MANAGERS, "DELETE": MANAGERS}, ROUTING_LOCATION
+        ),
+        "api-routing-version": Route({"GET": ROUTING_VIEWERS}, ROUTING_VERSION),
+        "api-routing-version-restore": Route({"POST": MANAGERS}, ROUTING_VERSION),
+        "api-routing-presence": Route({"GET": ROUTING_VIEWERS}),
+        # A member may set their own presence; an API key has no membership, so for keys
+        # it takes the managers' capability.
+        "api-routing-member-presence": Route(
+            {"GET": MANAGERS, "PUT": MANAGERS}, {"membership_id": "membership"}
+        ),
+        "api-routing-agents": Route({"GET": MANAGERS}),
+        "api-routing-agent": Route({"PUT": MANAGERS}, {"membership_id": "membership"}),
+        "api-routing-notifications": Route({"GET": ROUTING_VIEWERS}),
+        "api-routing-callbacks": Route({"GET": ROUTING_VIEWERS}),
+    }
+)
 
 # Twilio's webhooks: no user and no API key; the tenant comes from the subaccount and the
 # number, proven by the signature (tests/telephony). Here: unsigned is always refused.
@@ -181,6 +250,9 @@ OBJECT_MAKERS: dict[str, Callable[[OrgWorld], int]] = {
     "location": _location,
     "team": _team,
     "api_key": _api_key,
+    "routing_version": published_version_id,
+    # A position in a list (a period, a tier): the same number in both organisations.
+    "zero": lambda world: 0,
 }
 
 

@@ -272,11 +272,24 @@ def test_switcher_lists_only_the_members_organisations(
     [
         (
             Role.OWNER,
-            ["Overview", "Locations", "Members", "Teams", "API keys", "Audit log", "Settings"],
+            [
+                "Overview",
+                "Locations",
+                "Members",
+                "Teams",
+                "Routing",
+                "My presence",
+                "API keys",
+                "Audit log",
+                "Settings",
+            ],
         ),
-        (Role.SUPERVISOR, ["Overview", "Locations", "Members", "Teams", "Audit log"]),
-        (Role.LEADERSHIP, ["Overview", "Locations", "Members"]),
-        (Role.AGENT, ["Overview", "Locations"]),
+        (
+            Role.SUPERVISOR,
+            ["Overview", "Locations", "Members", "Teams", "Routing", "My presence", "Audit log"],
+        ),
+        (Role.LEADERSHIP, ["Overview", "Locations", "Members", "Routing"]),
+        (Role.AGENT, ["Overview", "Locations", "My presence"]),
         (Role.QA, ["Overview", "Locations"]),
     ],
 )
