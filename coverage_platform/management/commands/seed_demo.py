@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from routing.demo import seed_routing
 from telephony import services as telephony_services
 from telephony import simulator
 from telephony.models import PhoneNumber, TwilioAccount
@@ -150,6 +151,9 @@ class Command(BaseCommand):
             )
             services.team_set_members(actor=actor, team=team, memberships=[members[role]])
         self._telephony(organization, actor)
+        # Published routing (weekday hours with a lunch gap, the teams as tiers, overflow and
+        # voicemail), so the simulated day below goes through the real engine.
+        seed_routing(actor=actor)
 
     def _telephony(self, organization: Organization, actor: Tenant) -> None:
         account_sid, auth_token = demo_twilio_credentials(organization.slug)
