@@ -193,7 +193,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 # Twilio's REST API. Development and tests point it at Prism serving Twilio's OpenAPI
 # description (telephony/prism.py, the `prism` line of Procfile.dev).
 TWILIO_API_BASE_URL = env.str(
-    "TWILIO_API_BASE_URL", default="https://api.twilio.com" if PRODUCTION else "http://127.0.0.1:4010"
+    "TWILIO_API_BASE_URL",
+    default="https://api.twilio.com" if PRODUCTION else "http://127.0.0.1:4010",
 )
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
 # Telephony's counters (rate limits, rejected webhooks, number-cache version).
