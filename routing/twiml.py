@@ -5,11 +5,15 @@
 key, when a voicemail is recorded) belong to telephony and are passed in ``ActionUrls``;
 each gets the routing ``step``, ``location`` and ``version`` in its query string, which the
 webhook hands back to ``routing.services.decide_incoming_call`` as ``CallProgress``.
+
+A document depends only on the decision and the URLs, and most calls at a location get the
+same decision, so rendered documents are cached: building the XML costs more than deciding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -49,6 +53,11 @@ def render_decision(decision: Decision, *, action_urls: ActionUrls) -> str:
     for a dial, ``step`` (where the call was: a tier and agent, the overflow or the
     after-hours number). Pass them back unchanged in ``CallProgress``.
     """
+    return _render(decision, action_urls)
+
+
+@lru_cache(maxsize=2048)
+def _render(decision: Decision, action_urls: ActionUrls) -> str:
     response = VoiceResponse()
     own = {"location": decision.location_id, "version": decision.version_id}
     for action in decision.actions:

@@ -175,13 +175,13 @@ def _upsert(
         f"RETURNING (xmax = 0), {returning}"
     )
     params_list = [value for _, cte_params in ctes for value in cte_params] + values
-    row = _execute_prepared(sql, params_list)
+    row = execute_prepared(sql, params_list)
     if row is None:
         return None
     return bool(row[0]), list(row[1:])
 
 
-def _execute_prepared(sql: str, params: list[Any], *, fetch: bool = True) -> tuple[Any, ...] | None:
+def execute_prepared(sql: str, params: list[Any], *, fetch: bool = True) -> tuple[Any, ...] | None:
     """Run the statement as a server-side prepared statement and return its row.
 
     Django's cursors interpolate parameters into the SQL text, so PostgreSQL parses and
@@ -212,7 +212,7 @@ def save_fields(obj: models.Model, fields: list[str]) -> None:
     columns = list({id(f): f for f in (by_name[name] for name in names)}.values())
     assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in columns)
     values: list[Any] = [getattr(obj, f.attname) for f in columns]
-    _execute_prepared(
+    execute_prepared(
         f"UPDATE {meta.db_table} SET {assignments} WHERE id = %s", [*values, obj.pk], fetch=False
     )
 

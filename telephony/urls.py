@@ -15,6 +15,11 @@ urlpatterns = [
     path("voice/record-action", webhooks.voice_record_action, name="voice-record-action"),
     path("voice/recording-status", webhooks.voice_recording_status, name="voice-recording-status"),
     path("voice/transcription", webhooks.voice_transcription, name="voice-transcription"),
+    path(
+        "voice/callback-keypress",
+        webhooks.voice_callback_keypress,
+        name="voice-callback-keypress",
+    ),
     path("sms/incoming", webhooks.sms_incoming, name="sms-incoming"),
     path("sms/status", webhooks.sms_status, name="sms-status"),
 ]

@@ -152,6 +152,7 @@ WEBHOOKS: set[str] = {
     "telephony:voice-record-action",
     "telephony:voice-recording-status",
     "telephony:voice-transcription",
+    "telephony:voice-callback-keypress",
     "telephony:sms-incoming",
     "telephony:sms-status",
 }

@@ -1,5 +1,8 @@
 """Prepares the webhook benchmark: two organisations in the bench database, and signed
 request bodies for wrk (one request per line: path, signature, form body, tab-separated).
+The "bench" organisation's location has published routing (routing.demo.seed_routing: a
+team with an available agent), so the incoming-call webhook runs the routing engine, as in
+production; the "burst" organisation stays on telephony's interim default routing.
 
 Bodies come from the traffic simulator (telephony.simulator.scenario_requests), so they are
 the parameters Twilio sends, signed the way Twilio signs them.
@@ -24,11 +27,12 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 
+from routing.demo import seed_routing  # noqa: E402
 from telephony import services as telephony_services  # noqa: E402
 from telephony import simulator  # noqa: E402
 from tenancy import services  # noqa: E402
 from tenancy.context import tenant_context  # noqa: E402
-from tenancy.models import Location, Organization  # noqa: E402
+from tenancy.models import Location, Membership, Organization  # noqa: E402
 from tenancy.resolution import Tenant  # noqa: E402
 from tenancy.roles import Role  # noqa: E402
 
@@ -60,7 +64,19 @@ def organization(slug: str) -> simulator.SimOrganization:
             telephony_services.phone_number_create(
                 actor=actor, e164=f"+1{area}5550100", location=location, source_label="Main line"
             )
+            if slug == "bench":
+                _routing(actor, slug)
     return simulator.load_organization(slug)
+
+
+def _routing(actor: Tenant, slug: str) -> None:
+    """A team with one agent, and published routing for the location: weekdays 09:00–12:00
+    and 13:00–17:00, the team in order, overflow and voicemail (routing.demo)."""
+    agent_user = get_user_model().objects.create_user(username=f"agent@{slug}.bench")
+    agent = Membership.objects.create(user=agent_user, role=Role.AGENT)
+    team = services.team_create(actor=actor, name="Frontline")
+    services.team_set_members(actor=actor, team=team, memberships=[agent])
+    seed_routing(actor=actor)
 
 
 def call_sid(slug: str, index: int) -> str:

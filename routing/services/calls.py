@@ -3,8 +3,8 @@ runs the same engine with the same live state."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -58,29 +58,42 @@ def call_progress_from_twilio(*, stage: Stage | str, params: Mapping[str, str]) 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LocationRef:
+    """A location as the call path knows it, without loading the row: its id and its
+    organisation's (telephony's webhooks have both from the number that was called)."""
+
+    pk: int
+    organization_id: int
+
+
 def decide_incoming_call(
     *,
-    location: Location,
+    location: Location | LocationRef,
     call: Call,
-    queue_state: QueueState,
+    queue_state: QueueState | Callable[[], QueueState],
     version_id: int | None = None,
     now: datetime | None = None,
 ) -> Decision:
     """The routing decision for a call to ``location``. Run it inside the location's
     tenant context (the webhook's transaction).
 
+    - ``location``: the ``Location``, or a ``LocationRef`` when the row is not at hand.
     - ``call``: the call's sid and numbers, and ``progress`` (``CallProgress``; leave the
       default for a new call, build it with ``call_progress_from_twilio`` in callbacks).
-    - ``queue_state``: callers waiting in the location's queue and the longest wait now.
+    - ``queue_state``: callers waiting in the location's queue and the longest wait now, or
+      a function returning it, called only when a new call meets published rules (so a
+      location without them, and every callback, skips the read).
     - ``version_id``: the ``version`` query parameter of a callback URL, so a call keeps
       the rules it started with; ``None`` for a new call (the published version).
     - ``now``: the clock (aware); defaults to the current time.
 
     Record ``decision.version_id`` on the Call. A keypress asking for a callback creates a
-    ``CallbackRequest`` here. With nothing published the call goes to voicemail.
+    ``CallbackRequest`` here. With nothing published the decision's reason is
+    ``Reason.UNCONFIGURED`` (voicemail).
     """
     now = now or timezone.now()
-    config = _config_for_call(location, version_id)
+    config = _config_for_call(location.pk, version_id)
     if config is None:
         return unconfigured_decision(location.pk)
     progress = call.progress
@@ -99,9 +112,9 @@ def decide_incoming_call(
     if progress.stage == Stage.QUEUE_LEFT and call.call_sid and not progress.callback_requested:
         requested = CallbackRequest.objects.filter(call_sid=call.call_sid).exists()
         if requested:
-            from dataclasses import replace
-
             call = replace(call, progress=replace(progress, callback_requested=True))
+    if callable(queue_state):
+        queue_state = queue_state() if progress.stage == Stage.INCOMING else QueueState()
     return decide(
         config,
         now=now,
@@ -111,24 +124,28 @@ def decide_incoming_call(
     )
 
 
-def _config_for_call(location: Location, version_id: int | None) -> RoutingConfig | None:
+def _config_for_call(location_id: int, version_id: int | None) -> RoutingConfig | None:
     if version_id is not None:
         config = loading.version_config(version_id)
         # A version of another location (or a stale id) is ignored, never trusted.
-        if config is not None and config.location_id == location.pk:
+        if config is not None and config.location_id == location_id:
             return config
-    return loading.published_config(location.pk)
+    return loading.published_config(location_id)
 
 
 def request_callback(
-    *, location: Location, call_sid: str, caller_number: str, wait_seconds: int = 0
+    *,
+    location: Location | LocationRef,
+    call_sid: str,
+    caller_number: str,
+    wait_seconds: int = 0,
 ) -> CallbackRequest:
     """Record that the caller asked to be called back; idempotent per call."""
     number = normalise_number(caller_number) or caller_number[:20]
     try:
         with transaction.atomic():
             return CallbackRequest.objects.create(
-                location=location,
+                location_id=location.pk,
                 call_sid=call_sid[:64],
                 caller_number=number,
                 wait_seconds=max(wait_seconds, 0),

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from routing import selectors
+from routing import loading, selectors
 from routing.document import (
     clean_document,
     default_document,
@@ -111,6 +111,7 @@ def routing_publish(
         routing.published_version = version
         routing.generation += 1
         routing.save(update_fields=["draft", "published_version", "generation"])
+        loading.published_changed()
     logger.info(
         "Routing published",
         extra={"location_id": location.pk, "routing_version": version.number},
@@ -193,6 +194,7 @@ def emergency_start(
                 "generation",
             ]
         )
+        loading.published_changed()
     return routing
 
 
@@ -211,6 +213,7 @@ def emergency_end(*, actor: Tenant, location: Location) -> LocationRouting:
                 "generation",
             ]
         )
+        loading.published_changed()
     return routing
 
 

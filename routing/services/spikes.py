@@ -137,13 +137,16 @@ def notify_supervisors_by_text(*, organization_id: int, episode_id: int) -> int:
     spike episode, through telephony's gateway; returns how many texts were sent.
 
     Call it outside a database transaction (the ``routing.send_spike_texts`` task does):
-    the gateway commits its own short transactions around each request to Twilio. It owns
-    consent, the calling window and rate limits; a text it blocks (at night, say) is logged
-    and not rescheduled, since a spike alert hours later is noise — the in-app notification
-    stands. Idempotent per episode and recipient.
+    the gateway commits its own short transactions around each request to Twilio. The texts
+    go to the organisation's own staff, not to consumers, so they are sent as staff alerts:
+    the calling window does not hold them (a spike at 22:00 reaches the supervisor at
+    22:00), while revocations and rate limits still apply. A text the gateway blocks is
+    logged and not rescheduled, since a spike alert hours later is noise — the in-app
+    notification stands. Idempotent per episode and recipient.
     """
     # Imported here: routing's models and services must load without telephony's.
     from telephony import gateway
+    from telephony.models import OutboundPurpose
 
     with tenant_context(organization_id):
         episode = SpikeEpisode.objects.select_related("location").get(pk=episode_id)
@@ -162,6 +165,7 @@ def notify_supervisors_by_text(*, organization_id: int, episode_id: int) -> int:
             body=body,
             idempotency_key=f"routing-spike-{episode_id}-{membership_id}",
             location_id=location_id,
+            purpose=OutboundPurpose.STAFF_ALERT,
         )
         if result.sent:
             sent += 1

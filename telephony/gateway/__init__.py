@@ -26,6 +26,10 @@ transactions around the HTTP request so that no database transaction waits on Tw
 Exemptions, by purpose: a ``reply`` (the answer to the recipient's own HELP or START text)
 and the single ``opt_out_confirmation`` are not held to the calling window, since the
 person just wrote to us; only the opt-out confirmation may reach a revoked number, once per
+revocation. A ``staff_alert`` (``OutboundPurpose.STAFF_ALERT``: an alert to the
+organisation's own staff, such as a queue spike texted to its supervisors) is not a
+consumer contact, so it is not held to the calling window either; the caller vouches that
+the recipient is staff. Every exempt send is still recorded, rate-limited, and blocked by a
 revocation.
 """
 

@@ -28,6 +28,14 @@ from tenancy.models import Location
 
 logger = logging.getLogger(__name__)
 
+# Sends that are not consumer contacts, so the calling window does not hold them: the answer
+# to the recipient's own text, the one opt-out confirmation, and alerts to the organisation's
+# own staff (a supervisor told of a queue spike at night). Each is still recorded, still
+# counted against the rate limit, and still blocked by a revocation.
+CALLING_WINDOW_EXEMPT = frozenset(
+    {OutboundPurpose.REPLY, OutboundPurpose.OPT_OUT_CONFIRMATION, OutboundPurpose.STAFF_ALERT}
+)
+
 
 def normalise(to: str, country: str) -> str | None:
     try:
@@ -103,7 +111,7 @@ def prepare(
         elif require_consent and state != ConsentAction.GRANT:
             return _block(request, Reason.NO_CONSENT, now=now, retry_at=None)
 
-        if purpose == OutboundPurpose.GENERAL:
+        if purpose not in CALLING_WINDOW_EXEMPT:
             location_zone = _location_zone(location_id)
             zones = calling_window.recipient_time_zones(
                 e164,

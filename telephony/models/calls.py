@@ -148,6 +148,15 @@ class Call(TenantModel):
             models.Index(
                 fields=["organization", "contact", "started_at"], name="call_org_contact_started"
             ),
+            # Callers waiting in a location's queue now (telephony.selectors.queue_snapshot,
+            # read on every routed incoming call): partial, so it holds only those few rows.
+            models.Index(
+                fields=["organization", "location", "queue_entered_at"],
+                name="call_org_location_waiting",
+                condition=models.Q(
+                    queue_entered_at__isnull=False, queue_result="", ended_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +191,7 @@ class EventKind(models.TextChoices):
     VOICE_RECORD_ACTION = "voice.record-action", "Record action"
     VOICE_RECORDING_STATUS = "voice.recording-status", "Recording status"
     VOICE_TRANSCRIPTION = "voice.transcription", "Transcription"
+    VOICE_CALLBACK_KEYPRESS = "voice.callback-keypress", "Callback keypress in the queue"
     SMS_INCOMING = "sms.incoming", "Incoming text"
     SMS_STATUS = "sms.status", "Text status"
 

@@ -170,6 +170,7 @@ class OutboundPurpose(models.TextChoices):
     GENERAL = "general", "General"
     REPLY = "reply", "Reply to the recipient's own text"
     OPT_OUT_CONFIRMATION = "opt_out_confirmation", "The one confirmation after a revocation"
+    STAFF_ALERT = "staff_alert", "An alert to the organisation's own staff"
 
 
 class OutboundStatus(models.TextChoices):

@@ -1,8 +1,10 @@
 """Everything that writes telephony data (DESIGN.md §1: ``verb_noun(*, …)``).
 
-The two functions later issues hook into are here by name:
+The two seams later issues hook into are here by name:
 
-- ``incoming_call_twiml`` — what an incoming call hears; the routing engine replaces it.
+- ``CallRouter`` — how a call is answered whenever Twilio asks; the webhook edge passes the
+  routing engine in, and ``incoming_call_twiml`` and its siblings are the interim default
+  for calls it does not route.
 - ``on_unanswered_contact`` — where an inbound call that ended without reaching a person is
   handed off; recovery hooks in there.
 """
@@ -26,10 +28,18 @@ from telephony.services.calls import (
 )
 from telephony.services.consent import consent_grant, consent_record, consent_revoke
 from telephony.services.messages import MessageAnswer, Reply, receive_sms_event, sms_reply_send
-from telephony.services.routing import CallDecision, IncomingCall, incoming_call_twiml
+from telephony.services.routing import (
+    CallDecision,
+    CallMoment,
+    CallRouter,
+    IncomingCall,
+    incoming_call_twiml,
+)
 
 __all__ = [
     "CallDecision",
+    "CallMoment",
+    "CallRouter",
     "IncomingCall",
     "MessageAnswer",
     "Reply",

@@ -26,6 +26,9 @@ from telephony.models import (
     Transcription,
 )
 from telephony.services.routing import (
+    CallDecision,
+    CallMoment,
+    CallRouter,
     IncomingCall,
     dial_action_twiml,
     incoming_call_twiml,
@@ -42,11 +45,25 @@ SENSITIVE_PARAMS = ("TranscriptionText",)
 
 @dataclass(frozen=True)
 class WebhookAnswer:
-    """What to answer Twilio: TwiML, or nothing (HTTP 204) when ``body`` is empty."""
+    """What to answer Twilio: TwiML, or nothing (HTTP 204) when ``body`` is empty.
+    ``routed`` when the router (not the interim default) gave the answer."""
 
     body: str
     duplicate: bool
     call: Call | None = None
+    routed: bool = False
+
+
+# The webhooks at which Twilio asks what to do next, so the router is asked.
+ROUTED_KINDS = frozenset(
+    {
+        EventKind.VOICE_INCOMING,
+        EventKind.VOICE_DIAL_ACTION,
+        EventKind.VOICE_QUEUE_WAIT,
+        EventKind.VOICE_QUEUE_ACTION,
+        EventKind.VOICE_CALLBACK_KEYPRESS,
+    }
+)
 
 
 def storable_params(params: Mapping[str, str]) -> dict[str, str]:
@@ -58,18 +75,44 @@ def storable_params(params: Mapping[str, str]) -> dict[str, str]:
     return stored
 
 
-def _response_for(
+def _routed(
     kind: str,
     params: Mapping[str, str],
     *,
     route: NumberRoute,
     config: TenantTelephony,
     at: datetime,
-) -> tuple[str, call_state.IncomingDecision | None]:
+    router: CallRouter | None,
+    query: Mapping[str, str],
+) -> CallDecision | None:
+    if router is None or kind not in ROUTED_KINDS:
+        return None
+    moment = CallMoment(
+        kind=kind,
+        call_sid=params.get("CallSid", ""),
+        organization_id=route.organization_id,
+        phone_number_id=route.phone_number_id,
+        location_id=route.location_id,
+        at=at,
+        params=params,
+        query=query,
+    )
+    return router(moment, config)
+
+
+def _interim_response(
+    kind: str,
+    params: Mapping[str, str],
+    *,
+    route: NumberRoute,
+    config: TenantTelephony,
+    at: datetime,
+) -> CallDecision | None:
+    """Telephony's interim default answer (telephony/services/routing.py)."""
     location = config.location(route.location_id)
     location_name = location.name if location is not None else config.organization_name
     if kind == EventKind.VOICE_INCOMING:
-        decision = incoming_call_twiml(
+        return incoming_call_twiml(
             call=IncomingCall(
                 call_sid=params.get("CallSid", ""),
                 phone_number_id=route.phone_number_id,
@@ -78,34 +121,25 @@ def _response_for(
             ),
             config=config,
         )
-        incoming = call_state.IncomingDecision(
-            location_id=route.location_id,
-            phone_number_id=route.phone_number_id,
-            source_label=route.source_label,
-            contact_id=None,
-            is_after_hours=decision.is_after_hours,
-            routing_version_id=decision.routing_version_id,
-        )
-        return decision.twiml, incoming
     if kind == EventKind.VOICE_DIAL_ACTION:
         body = dial_action_twiml(
             dial_call_status=params.get("DialCallStatus", ""),
             location_name=location_name,
             phone_number_id=route.phone_number_id,
         )
-        return body, None
-    if kind == EventKind.VOICE_QUEUE_ACTION:
+    elif kind == EventKind.VOICE_QUEUE_ACTION:
         body = queue_action_twiml(
             queue_result=params.get("QueueResult", ""),
             location_name=location_name,
             phone_number_id=route.phone_number_id,
         )
-        return body, None
-    if kind == EventKind.VOICE_QUEUE_WAIT:
-        return twiml.queue_hold(), None
-    if kind == EventKind.VOICE_RECORD_ACTION:
-        return twiml.goodbye(), None
-    return "", None
+    elif kind in (EventKind.VOICE_QUEUE_WAIT, EventKind.VOICE_CALLBACK_KEYPRESS):
+        body = twiml.queue_hold()
+    elif kind == EventKind.VOICE_RECORD_ACTION:
+        body = twiml.goodbye()
+    else:
+        return None
+    return CallDecision(twiml=body, is_after_hours=False)
 
 
 def receive_voice_event(
@@ -115,16 +149,37 @@ def receive_voice_event(
     kind: str,
     params: Mapping[str, str],
     received_at: datetime,
+    router: CallRouter | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> WebhookAnswer:
     """Store one voice webhook and fold it into its call, in the current tenant transaction.
 
-    A duplicate (same CallSid, kind and sequence) changes nothing and gets the answer the
-    first delivery got. Callbacks arriving out of order never move the call backwards
-    (telephony/call_state.py).
+    When Twilio asks what to do next, ``router`` (given the callback URL's ``query``)
+    answers, or telephony's interim default when it answers ``None``
+    (telephony/services/routing.py). The answer is decided before the event is stored, so
+    it is stored with it. A duplicate (same CallSid, kind and sequence) changes nothing and
+    gets the answer the first delivery got. Callbacks arriving out of order never move the
+    call backwards (telephony/call_state.py).
     """
     key = call_event_key(kind, params)
     at = call_state.event_time(params, received_at)
-    body, incoming = _response_for(kind, params, route=route, config=config, at=at)
+    decision = _routed(
+        kind, params, route=route, config=config, at=at, router=router, query=query or {}
+    )
+    routed = decision is not None
+    if decision is None:
+        decision = _interim_response(kind, params, route=route, config=config, at=at)
+    body = decision.twiml if decision is not None else ""
+    incoming = None
+    if kind == EventKind.VOICE_INCOMING and decision is not None:
+        incoming = call_state.IncomingDecision(
+            location_id=route.location_id,
+            phone_number_id=route.phone_number_id,
+            source_label=route.source_label,
+            contact_id=None,
+            is_after_hours=decision.is_after_hours,
+            routing_version_id=decision.routing_version_id,
+        )
 
     fresh = Call(
         organization_id=route.organization_id,
@@ -153,7 +208,7 @@ def receive_voice_event(
         contact_e164=caller if E164.match(caller) else None,
     )
     if stored is None:
-        return WebhookAnswer(body=stored_response(key), duplicate=True)
+        return WebhookAnswer(body=stored_response(key), duplicate=True, routed=routed)
 
     call = stored.row
     if not stored.inserted:
@@ -172,7 +227,7 @@ def receive_voice_event(
         _record_recording(call, params)
     elif kind == EventKind.VOICE_TRANSCRIPTION:
         _record_transcription(call, params)
-    return WebhookAnswer(body=body, duplicate=False, call=call)
+    return WebhookAnswer(body=body, duplicate=False, call=call, routed=routed)
 
 
 def _record_recording(call: Call, params: Mapping[str, str]) -> Recording | None:

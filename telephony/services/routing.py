@@ -1,15 +1,23 @@
-"""The default call routing, until the routing app lands: ring the location's forwarding
-number, then take a voicemail with a transcription; after hours, voicemail straight away.
+"""How a call is answered at each moment Twilio asks (it rings; a dial ends; the hold queue
+polls; the caller leaves the queue or presses a key): THE routing seam.
 
-``incoming_call_twiml`` is the seam: the routing engine will replace what it decides (the
-incoming-call webhook calls exactly this one function). It is pure — the number's location,
-the organisation's configuration and the clock in, TwiML and the decision's facts out — so
-the webhook can store the answer with the event in the same statement as the call.
+Telephony does not decide routes itself: the webhook edge passes a ``CallRouter`` (the
+routing app's engine, wired in ``telephony/webhooks.py``; telephony imports nothing from
+routing). The router answers ``None`` when the call is not its to route — its location has
+no published rules, or the call started without them — and then telephony's **interim
+default** below answers: ring the location's forwarding number, then take a voicemail with
+a transcription; after hours (Monday to Friday, 08:00 to 18:00 location time), voicemail
+straight away.
+
+Both are pure with respect to the call: what is known about the moment in, TwiML and the
+decision's facts out, so the webhook can store the answer with the event in the same
+statement as the call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -35,9 +43,33 @@ class IncomingCall:
 
 @dataclass(frozen=True)
 class CallDecision:
+    """The answer to one moment of a call: the TwiML, and for a new call the facts the Call
+    records (after hours; the routing version that decided it)."""
+
     twiml: str
     is_after_hours: bool
     routing_version_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CallMoment:
+    """A moment of a call at which Twilio asks what to do next: the webhook's ``kind``, the
+    call, the number it came in on, the event's time, the form Twilio posted (``params``)
+    and the callback URL's own query (``query``: what the previous answer's TwiML put there,
+    besides ``pn``)."""
+
+    kind: str
+    call_sid: str
+    organization_id: int
+    phone_number_id: int
+    location_id: int
+    at: datetime
+    params: Mapping[str, str]
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+# Routing's answer for a moment of a call, or ``None`` for telephony's interim default.
+CallRouter = Callable[[CallMoment, TenantTelephony], CallDecision | None]
 
 
 def is_open(location: LocationConfig, at: datetime) -> bool:
@@ -48,7 +80,7 @@ def is_open(location: LocationConfig, at: datetime) -> bool:
 
 
 def incoming_call_twiml(*, call: IncomingCall, config: TenantTelephony) -> CallDecision:
-    """Decide what an incoming call hears. THE routing seam (see the module docstring)."""
+    """The interim default for an incoming call (see the module docstring)."""
     location = config.location(call.location_id)
     name = location.name if location is not None else config.organization_name
     if location is None or not is_open(location, call.at):

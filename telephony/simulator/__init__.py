@@ -1,20 +1,23 @@
 """A day of realistic Twilio traffic for one organisation, sent to the real webhooks.
 
-``generate_day`` builds the webhook requests Twilio would send for a day of calls and texts
-at each of the organisation's locations: an hourly profile (quiet nights, a morning ramp, a
-lunch peak, a slower afternoon and evening, weekends at a third), a mix of outcomes
-(answered from a ring or a queue, rang out, voicemail with transcription, abandoned in the
-queue — some within the short-abandon threshold —, overflowed, after hours), status
-callbacks in a realistic order with a few duplicated and a few overtaking each other, and
-inbound texts including STOP, START and HELP.
+``plan_day`` plans a day of calls and texts at each of the organisation's locations: an
+hourly profile (quiet nights, a morning ramp, a lunch peak, a slower afternoon and evening,
+weekends at a third), callers with intents (answered by the first person rung or from the
+queue, giving up, leaving a voicemail, hanging up in the queue — some at once —, waiting
+until sent on, failing), and inbound texts including STOP, START and HELP.
 
-The flows model what routing will produce (queues included), not only the interim default
-routing, so every webhook and outcome is exercised. Everything is derived from a seed, the
-organisation and the day: SIDs, times and choices are the same on every run, so running the
-same day twice sends only duplicates, which the webhooks ignore.
+``run_day`` plays it against the webhooks as Twilio would: every call follows the TwiML it
+is answered with (telephony.simulator.callers), so the day takes whatever routes the
+location's published routing (or telephony's interim default) gives — its opening hours,
+tiers, queue and overflow — and reports what happened to each call. Status callbacks
+arrive in a realistic order, a few duplicated and a few overtaking each other. Everything
+follows from a seed, the organisation, the day and the answers: running the same day twice
+sends only duplicates, which the webhooks ignore.
 
-``send`` signs each request with the organisation's auth token over the public URL
-(RequestValidator.compute_signature, as Twilio does) and posts it over HTTP to a running
+``scenario_requests`` scripts the requests of a single call of a given kind, answers
+regardless (for tests and the load benchmark's request bodies); ``send`` posts such a script.
+Requests are signed with the organisation's auth token over the public URL
+(RequestValidator.compute_signature, as Twilio does) and posted over HTTP to a running
 server, or in process through Django's test client when no server is given.
 """
 
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from telephony.simulator.callers import EXPECTED_OUTCOME, after_hours_from_calls, run_day
 from telephony.simulator.sending import (
+    Answer,
     HttpTransport,
     InProcessTransport,
     SimulationReport,
@@ -35,30 +40,38 @@ from telephony.simulator.traffic import (
     DEFAULT_SEED,
     HOURLY_PROFILE,
     OPEN_HOURS_MIX,
+    DayPlan,
+    PlannedCall,
     SimLocation,
     SimNumber,
     SimOrganization,
     SimulatedRequest,
-    generate_day,
     load_organization,
+    plan_day,
     scenario_requests,
 )
 
 __all__ = [
     "DEFAULT_RATE",
     "DEFAULT_SEED",
+    "EXPECTED_OUTCOME",
     "HOURLY_PROFILE",
     "OPEN_HOURS_MIX",
+    "Answer",
+    "DayPlan",
     "HttpTransport",
     "InProcessTransport",
+    "PlannedCall",
     "SimLocation",
     "SimNumber",
     "SimOrganization",
     "SimulatedRequest",
     "SimulationReport",
     "Transport",
-    "generate_day",
+    "after_hours_from_calls",
     "load_organization",
+    "plan_day",
+    "run_day",
     "scenario_requests",
     "send",
     "signature",
@@ -75,9 +88,9 @@ def simulate_day(
     public_url: str,
     transport: Transport,
 ) -> SimulationReport:
-    """Generate and send a day of traffic for the organisation ``slug``."""
+    """Plan and play a day of traffic for the organisation ``slug``."""
     org = load_organization(slug)
-    requests, scenarios = generate_day(org, day, rate=rate, seed=seed)
-    report = send(requests, token=org.auth_token, public_url=public_url, transport=transport)
-    report.scenarios = scenarios
-    return report
+    plan = plan_day(org, day, rate=rate, seed=seed)
+    return run_day(
+        org, plan, token=org.auth_token, public_url=public_url, transport=transport, seed=seed
+    )

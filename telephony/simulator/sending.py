@@ -15,7 +15,11 @@ from telephony.simulator.traffic import SimulatedRequest
 
 @dataclass
 class SimulationReport:
+    """What was sent: requests (``distinct`` of them, the rest Twilio-like resends), the
+    answers by HTTP status, and what happened to the calls and texts (by name)."""
+
     requests: int = 0
+    distinct: int = 0
     by_status: Counter[int] = field(default_factory=Counter)
     scenarios: Counter[str] = field(default_factory=Counter)
 
@@ -33,8 +37,16 @@ def signature(token: str, public_url: str, request: SimulatedRequest) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The webhook's answer: HTTP status and body (TwiML, or empty)."""
+
+    status: int
+    body: str
+
+
 class Transport(Protocol):
-    def post(self, path: str, params: dict[str, str], signature: str) -> int: ...
+    def post(self, path: str, params: dict[str, str], signature: str) -> Answer: ...
 
 
 class InProcessTransport:
@@ -48,11 +60,11 @@ class InProcessTransport:
         self.secure = parsed.scheme == "https"
         self.client = Client(HTTP_HOST=parsed.netloc) if parsed.netloc else Client()
 
-    def post(self, path: str, params: dict[str, str], signature: str) -> int:
+    def post(self, path: str, params: dict[str, str], signature: str) -> Answer:
         response = self.client.post(
             path, data=params, headers={"X-Twilio-Signature": signature}, secure=self.secure
         )
-        return int(response.status_code)
+        return Answer(int(response.status_code), response.content.decode())
 
 
 class HttpTransport:
@@ -66,7 +78,7 @@ class HttpTransport:
         # Sent straight to the application server, as a TLS-terminating proxy would pass it.
         self.headers = {"X-Forwarded-Proto": "https"} if public_url.startswith("https:") else {}
 
-    def post(self, path: str, params: dict[str, str], signature: str) -> int:
+    def post(self, path: str, params: dict[str, str], signature: str) -> Answer:
         response = self.session.post(
             self.base_url + path,
             data=params,
@@ -74,7 +86,7 @@ class HttpTransport:
             timeout=30,
             allow_redirects=False,
         )
-        return int(response.status_code)
+        return Answer(int(response.status_code), response.text)
 
 
 def send(
@@ -84,10 +96,13 @@ def send(
     public_url: str,
     transport: Transport,
 ) -> SimulationReport:
-    """Sign and send each request in order; count the answers."""
+    """Sign and send each request in order (a script, whatever the answers); count them."""
     report = SimulationReport()
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
     for request in requests:
-        status = transport.post(request.path, request.params, signature(token, public_url, request))
+        answer = transport.post(request.path, request.params, signature(token, public_url, request))
         report.requests += 1
-        report.by_status[status] += 1
+        report.by_status[answer.status] += 1
+        seen.add((request.path, tuple(sorted(request.params.items()))))
+    report.distinct = len(seen)
     return report

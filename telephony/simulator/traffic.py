@@ -1,10 +1,10 @@
-"""Generating a day of Twilio webhook requests for an organisation (see the package)."""
+"""What a day holds (calls and texts at each location, their callers and intents), and the
+scripted requests of single calls (see the package)."""
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from telephony.directory import LocationConfig
-from telephony.models import PhoneNumber, TwilioAccount
-from telephony.services.routing import is_open
+from telephony.models import PhoneNumber, TelephonySettings, TwilioAccount
 from tenancy.context import tenant_context
 from tenancy.models import Location, Organization
 
@@ -30,7 +29,8 @@ HOURLY_PROFILE = [
 ]  # fmt: skip
 WEEKEND_FACTOR = 0.3
 
-# Outcomes of calls that arrive while the location is open (weights).
+# What callers (and the people they reach) will do when the location is open, by weight;
+# how it plays out depends on what routing answers (telephony.simulator.callers).
 OPEN_HOURS_MIX = {
     "answered_dial": 46,
     "answered_queue": 16,
@@ -42,8 +42,6 @@ OPEN_HOURS_MIX = {
     "failed": 2,
 }
 AFTER_HOURS_VOICEMAIL_SHARE = 0.55
-DUPLICATE_SHARE = 0.04
-OVERTAKE_SHARE = 0.12
 TEXTS_PER_LOCATION = 8.0
 
 VOICEMAILS = [
@@ -79,6 +77,8 @@ class SimOrganization:
     account_sid: str
     auth_token: str = field(repr=False)
     locations: tuple[SimLocation, ...]
+    organization_id: int = 0
+    short_abandon_seconds: int = 5
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ def load_organization(slug: str) -> SimOrganization:
     organization = Organization.objects.get(slug=slug)
     with tenant_context(organization):
         account = TwilioAccount.objects.get()
+        settings = TelephonySettings.objects.first() or TelephonySettings()
         locations = []
         for location in Location.objects.filter(is_active=True).order_by("id"):
             numbers = tuple(
@@ -107,7 +108,14 @@ def load_organization(slug: str) -> SimOrganization:
                     location.pk, location.name, location.time_zone, location.phone
                 )
                 locations.append(SimLocation(config, numbers))
-        return SimOrganization(slug, account.account_sid, account.auth_token, tuple(locations))
+        return SimOrganization(
+            slug,
+            account.account_sid,
+            account.auth_token,
+            tuple(locations),
+            organization.pk,
+            settings.short_abandon_seconds,
+        )
 
 
 def _sid(prefix: str, *parts: object) -> str:
@@ -349,28 +357,6 @@ def scenario_requests(
     return _call_requests(scenario, builder, random.Random(f"{seed}|{scenario}"))
 
 
-def _perturb(requests: list[SimulatedRequest], rng: random.Random) -> list[SimulatedRequest]:
-    """Let some asynchronous callbacks overtake earlier ones and resend a few (Twilio retries
-    on timeouts), as on a real network. Nothing overtakes the call's own first request."""
-    asynchronous = {"voice.status", "voice.recording-status", "voice.transcription", "sms.status"}
-    call_starts = {
-        request.params["CallSid"]: request.send_at
-        for request in requests
-        if request.kind == "voice.incoming"
-    }
-    out: list[SimulatedRequest] = []
-    for request in requests:
-        send_at = request.send_at
-        if request.kind in asynchronous and rng.random() < OVERTAKE_SHARE:
-            earliest = call_starts.get(request.params.get("CallSid", ""), send_at)
-            send_at = max(earliest, send_at - timedelta(seconds=rng.randint(2, 20)))
-        out.append(SimulatedRequest(send_at, request.path, request.params, request.kind))
-        if rng.random() < DUPLICATE_SHARE:
-            later = send_at + timedelta(seconds=rng.randint(1, 15))
-            out.append(SimulatedRequest(later, request.path, request.params, request.kind))
-    return out
-
-
 def _caller(rng: random.Random, regulars: list[str]) -> str:
     """A third of calls come from repeat callers."""
     if rng.random() < 0.35:
@@ -378,12 +364,32 @@ def _caller(rng: random.Random, regulars: list[str]) -> str:
     return f"+1{rng.choice(['212', '303', '503', '602', '312'])}555{rng.randint(0, 9999):04d}"
 
 
-def generate_day(
+@dataclass(frozen=True)
+class PlannedCall:
+    """A call of the day before it is answered: who calls which number when, and what the
+    caller will do (``intent``, a key of ``OPEN_HOURS_MIX``, if the location is open;
+    ``closed_intent`` if it is not — routing decides which, when the call rings)."""
+
+    number: SimNumber
+    caller: str
+    call_sid: str
+    start: datetime
+    intent: str
+    closed_intent: str
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    calls: tuple[PlannedCall, ...]
+    texts: tuple[SimulatedRequest, ...]
+
+
+def plan_day(
     org: SimOrganization, day: date, *, rate: float = DEFAULT_RATE, seed: str = DEFAULT_SEED
-) -> tuple[list[SimulatedRequest], Counter[str]]:
-    """The day's webhook requests in sending order, and how many calls of each scenario."""
-    requests: list[SimulatedRequest] = []
-    scenarios: Counter[str] = Counter()
+) -> DayPlan:
+    """The day's calls (in start order) and inbound texts; the same for the same seed."""
+    calls: list[PlannedCall] = []
+    texts: list[SimulatedRequest] = []
     mix_names = list(OPEN_HOURS_MIX)
     mix_weights = list(OPEN_HOURS_MIX.values())
     total_weight = sum(HOURLY_PROFILE)
@@ -399,28 +405,34 @@ def generate_day(
                 local = datetime.combine(day, time(hour), tzinfo=zone) + timedelta(
                     seconds=rng.randint(0, 3599)
                 )
-                start = local.astimezone(UTC)
                 number = location.numbers[0] if rng.random() < 0.7 else rng.choice(location.numbers)
                 caller = _caller(rng, regulars)
                 call_sid = _sid("CA", seed, org.slug, day, location.config.id, call_index)
                 call_index += 1
-                if is_open(location.config, start):
-                    scenario = rng.choices(mix_names, mix_weights)[0]
-                elif rng.random() < AFTER_HOURS_VOICEMAIL_SHARE:
-                    scenario = "after_hours_voicemail"
-                else:
-                    scenario = "after_hours_hangup"
-                scenarios[scenario] += 1
-                builder = _CallBuilder(
-                    org=org, number=number, caller=caller, call_sid=call_sid, start=start
+                intent = rng.choices(mix_names, mix_weights)[0]
+                closed_intent = (
+                    "after_hours_voicemail"
+                    if rng.random() < AFTER_HOURS_VOICEMAIL_SHARE
+                    else "after_hours_hangup"
                 )
-                requests.extend(_call_requests(scenario, builder, rng))
-        requests.extend(_texts(org, location, day, rng, seed, scenarios, weekend))
-    rng = random.Random(f"{seed}|{org.slug}|{day.isoformat()}|network")
-    perturbed = _perturb(requests, rng)
-    # Stable: requests due at the same second keep Twilio's order.
-    perturbed.sort(key=lambda request: request.send_at)
-    return perturbed, scenarios
+                calls.append(
+                    PlannedCall(
+                        number, caller, call_sid, local.astimezone(UTC), intent, closed_intent
+                    )
+                )
+        texts.extend(_texts(org, location, day, rng, seed, weekend))
+    calls.sort(key=lambda call: call.start)
+    texts.sort(key=lambda text: text.send_at)
+    return DayPlan(tuple(calls), tuple(texts))
+
+
+TEXT_LABELS = {"STOP": "stop", "HELP": "help", "START": "start", "stop texting me": "stop_plain"}
+
+
+def text_label(body: str) -> str:
+    """The report's name for an inbound text: ``text_stop``, ``text_help``, … or
+    ``text_other``."""
+    return "text_" + TEXT_LABELS.get(body, "other")
 
 
 def _texts(
@@ -429,7 +441,6 @@ def _texts(
     day: date,
     rng: random.Random,
     seed: str,
-    scenarios: Counter[str],
     weekend: bool,
 ) -> list[SimulatedRequest]:
     requests: list[SimulatedRequest] = []
@@ -446,8 +457,6 @@ def _texts(
         sender = f"+1646555{rng.randint(0, 9999):04d}"
         if body == "START":
             sender = requests[0].params["From"] if requests else sender  # resubscribes
-        label = {"STOP": "stop", "HELP": "help", "START": "start", "stop texting me": "stop_plain"}
-        scenarios["text_" + label.get(body, "other")] += 1
         params = {
             "AccountSid": org.account_sid,
             "ApiVersion": "2010-04-01",

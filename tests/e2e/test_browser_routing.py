@@ -6,16 +6,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from django.conf import settings as django_settings
+from django.test import Client
 from playwright.sync_api import expect
+from twilio.request_validator import RequestValidator
 
 from routing import loading, services
+from routing.document import DEFAULT_CLOSED_MESSAGE
 from routing.engine import Call, Outcome, QueueState, Reason
+from routing.models import RoutingVersion
+from telephony import directory
+from telephony import services as telephony_services
+from telephony.models import Call as TelephonyCall
+from telephony.models import PhoneNumber
 from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.e2e.conftest import sign_in
@@ -29,6 +41,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 LUNCH = datetime(2026, 6, 2, 12, 30, tzinfo=NEW_YORK)
 MORNING = datetime(2026, 6, 2, 10, 0, tzinfo=NEW_YORK)
 REDIS_URL = "redis://localhost:6379/12"
+TELEPHONY_REDIS_URL = "redis://localhost:6379/14"
+ACCOUNT_SID = "AC" + "f" * 32
+AUTH_TOKEN = "f0" * 16
 
 
 @pytest.fixture
@@ -47,6 +62,50 @@ def world(org_a: Any, settings: Any) -> Iterator[RoutingWorld]:
     yield world
     redis.Redis.from_url(REDIS_URL).flushdb()
     loading.clear_cache()
+
+
+@pytest.fixture
+def main_line(world: RoutingWorld, settings: Any) -> Iterator[PhoneNumber]:
+    """Main Office's Twilio number, under the organisation's own subaccount, set up with
+    telephony's services."""
+    settings.TELEPHONY_REDIS_URL = TELEPHONY_REDIS_URL
+    redis.Redis.from_url(TELEPHONY_REDIS_URL).flushdb()
+    with tenant_context(world.organization):
+        actor = world.tenant(Role.OWNER)
+        telephony_services.twilio_account_set(
+            actor=actor, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN
+        )
+        number = telephony_services.phone_number_create(
+            actor=actor, e164="+12125550150", location=world.location, source_label="Main line"
+        )
+    yield number
+    directory.clear_local_cache()
+    redis.Redis.from_url(TELEPHONY_REDIS_URL).flushdb()
+
+
+def _signed_incoming_call(number: PhoneNumber, call_sid: str, at: datetime) -> Any:
+    """An incoming-call webhook as Twilio sends it, signed with the organisation's token
+    over the public URL. Twilio's own clock is what routes a real call; the simulator's
+    Timestamp parameter stands in for it here, so the call rings at ``at``."""
+    path = "/twilio/voice/incoming"
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "CallSid": call_sid,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "From": "+13125550123",
+        "To": number.e164,
+        "Timestamp": format_datetime(at.astimezone(UTC), usegmt=True),
+    }
+    public_url = django_settings.PUBLIC_BASE_URL.rstrip("/") + path
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(public_url, params)
+    return Client().post(
+        path,
+        data=params,
+        headers={"X-Twilio-Signature": signature},
+        secure=public_url.startswith("https:"),
+    )
 
 
 def _htmx_ready(page: Any) -> None:
@@ -80,11 +139,13 @@ def _preview(page: Any, when: datetime, *, waiting: int, longest: int, showing: 
 
 
 def test_supervisor_adds_a_lunch_gap_and_overflow_previews_and_publishes(
-    page: Any, world: RoutingWorld
+    page: Any, world: RoutingWorld, main_line: PhoneNumber
 ) -> None:
     # Catches: the break form or its htmx swap broken; overflow settings not saved; the
     # preview using other rules or code than calls do; publish not reaching the call path
-    # (a stale cached version); the published decision differing from the preview.
+    # (a stale cached version); the published decision differing from the preview; the
+    # signed incoming-call webhook answering with anything but the published decision, or
+    # not recording the version that routed the call.
     sign_in(page, "supervisor@acme.test")
     page.goto(f"/o/{world.organization.slug}/routing/")
     page.screenshot(path="/tmp/routing-home.png", full_page=True)
@@ -158,6 +219,29 @@ def test_supervisor_adds_a_lunch_gap_and_overflow_previews_and_publishes(
     assert at_lunch.explanation == lunch_text
     assert busy.explanation == busy_text
     assert first_dial(busy).targets[0].number == "+13125550199"
+
+    # A real signed incoming-call webhook at lunch time gets version 2's decision.
+    response = _signed_incoming_call(main_line, "CA" + "e2" * 16, LUNCH)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "Response"
+    assert [child.tag for child in root] == ["Say", "Record"]
+    assert root.findtext("Say") == DEFAULT_CLOSED_MESSAGE
+    record = root.find("Record")
+    assert record is not None and record.get("transcribe") == "true"
+    with tenant_context(world.organization):
+        version = RoutingVersion.objects.get(location=world.location, number=2)
+        call = TelephonyCall.objects.get(call_sid="CA" + "e2" * 16)
+    for name in ("action", "recordingStatusCallback", "transcribeCallback"):
+        url = record.get(name, "")
+        assert dict(parse_qsl(urlsplit(url).query)) == {
+            "pn": str(main_line.pk),
+            "location": str(world.location.pk),
+            "version": str(version.pk),
+        }
+    assert call.routing_version_id == version.pk
+    assert call.is_after_hours
 
     _tab(page, "History")
     expect(page.locator("#versions-table")).to_contain_text("Lunch break and overflow after 60 s")

@@ -14,10 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 import pytest
+import redis
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
 from coverage_platform.celery import app as celery_app
+from routing import loading
 from telephony import counters, directory, services
 from telephony.models import PhoneNumber
 from telephony.prism import PrismServer
@@ -27,23 +29,29 @@ from tests.conftest import OrgWorld
 from tests.factories import LocationFactory
 
 TEST_TELEPHONY_REDIS_URL = "redis://localhost:6379/14"
+TEST_ROUTING_REDIS_URL = "redis://localhost:6379/12"
 PUBLIC_BASE_URL = "https://coverage.example.test"
 
 
 @pytest.fixture(autouse=True)
 def telephony_isolation(settings: Any) -> Iterator[None]:
-    """Telephony's Redis in db 14, flushed per test; empty number cache; Celery inline."""
+    """Telephony's Redis in db 14 and routing's in db 12 (the webhooks ask routing),
+    flushed per test; empty number and routing caches; Celery inline."""
     settings.TELEPHONY_REDIS_URL = TEST_TELEPHONY_REDIS_URL
+    settings.ROUTING_REDIS_URL = TEST_ROUTING_REDIS_URL
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "coverage.example.test"]
     counters.client().flushdb()
+    redis.Redis.from_url(TEST_ROUTING_REDIS_URL).flushdb()
     directory.clear_local_cache()
+    loading.clear_cache()
     eager, propagates = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager, propagates
     directory.clear_local_cache()
+    loading.clear_cache()
 
 
 @dataclass

@@ -178,6 +178,43 @@ def test_replies_to_the_recipients_own_text_are_not_held_to_the_window(tel_a, pr
     assert sms(tel_a, "help-reply", now=ten_pm, purpose="reply").sent
 
 
+STAFF = "staff_alert"
+ELEVEN_PM_NEW_YORK = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+
+
+def test_a_staff_alert_reaches_a_supervisor_at_night_and_is_recorded(tel_a, prism):
+    # Catches a spike alert to the organisation's own supervisor held until the morning
+    # (or dropped) by the consumer calling window, and an exempt send left unrecorded.
+    general = sms(tel_a, "alert-general", now=ELEVEN_PM_NEW_YORK)
+    assert general.reason == gateway.Reason.OUTSIDE_CALLING_WINDOW
+    alert = sms(tel_a, "alert-staff", now=ELEVEN_PM_NEW_YORK, purpose=STAFF)
+    assert alert.sent, alert
+    row = request_row(tel_a, alert)
+    assert (row.purpose, row.status) == (STAFF, OutboundStatus.SENT)
+
+
+def test_a_staff_alert_still_honours_a_revocation(tel_a, prism):
+    # Catches the staff exemption widened into "ignore STOP": a supervisor who revoked
+    # texts gets none, at any hour.
+    with tenant_context(tel_a.organization_id):
+        services.consent_revoke(
+            e164=NEW_YORKER, channel=ConsentChannel.SMS, source=ConsentSource.AGENT
+        )
+    result = sms(tel_a, "alert-revoked", now=ELEVEN_PM_NEW_YORK, purpose=STAFF)
+    assert result.blocked and result.reason == gateway.Reason.REVOKED
+    assert request_row(tel_a, result).purpose == STAFF
+
+
+def test_staff_alerts_count_against_the_rate_limit(tel_a, prism):
+    # Catches the exemption bypassing the per-organisation rate limit (a spike storm
+    # texting supervisors without bound).
+    with tenant_context(tel_a.organization_id):
+        services.telephony_settings_update(actor=tel_a.world.tenant(), outbound_per_minute=1)
+    assert sms(tel_a, "alert-1", now=ELEVEN_PM_NEW_YORK, purpose=STAFF).sent
+    result = sms(tel_a, "alert-2", now=ELEVEN_PM_NEW_YORK, purpose=STAFF)
+    assert result.blocked and result.reason == gateway.Reason.RATE_LIMITED
+
+
 def test_the_organisation_rate_limit_blocks_and_says_when_to_retry(tel_a, prism):
     # Catches a burst of recovery texts exceeding the carrier's and the plan's limits.
     with tenant_context(tel_a.organization_id):
