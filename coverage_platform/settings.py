@@ -199,6 +199,8 @@ TWILIO_API_BASE_URL = env.str(
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
 # Telephony's counters (rate limits, rejected webhooks, number-cache version).
 TELEPHONY_REDIS_URL = env.str("TELEPHONY_REDIS_URL", default=REDIS_URL)
+# Routing's presence mirror and published-rules counter; empty means the cache's Redis.
+ROUTING_REDIS_URL = env.str("ROUTING_REDIS_URL", default="")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
