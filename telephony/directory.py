@@ -143,6 +143,10 @@ def invalidate() -> None:
 def _lookup_route(
     account_sid: str, e164: str | None, phone_number_id: int | None
 ) -> NumberRoute | None:
+    # Raw SQL on purpose: no tenant is known yet, so the lookup goes through the narrow
+    # SECURITY DEFINER function (telephony migration 0002), which returns only the route of
+    # one (subaccount, number) pair; tests/telephony/test_webhook_security.py checks that
+    # another organisation's subaccount or token never resolves to this organisation.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT * FROM telephony_number_route(%s, %s, %s)",
