@@ -188,6 +188,10 @@ def execute_prepared(sql: str, params: list[Any], *, fetch: bool = True) -> tupl
     plans this statement on every webhook; planning alone cost about as much as executing
     it. A psycopg cursor with server-side parameters keeps the text constant per shape, so
     the statement is prepared once per connection. Errors are Django's, as usual.
+
+    It runs on Django's own connection inside the webhook's tenant context, so row-level
+    security applies exactly as to the ORM (every statement here also names the
+    organisation); tests/telephony/test_webhook_security.py holds org B out of org A.
     """
     connection.ensure_connection()
     raw = connection.connection
