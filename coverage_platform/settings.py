@@ -7,6 +7,7 @@ start unless every secret and endpoint is given explicitly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "coverage_platform.observability.RequestIdMiddleware",
+    "coverage_platform.webhook_path.WebhookPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +81,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "tenancy.middleware.TenantMiddleware",
 ]
+
+# Signed machine-to-machine endpoints that skip the browser middleware (webhook_path.py).
+WEBHOOK_PATH_PREFIXES = ("/twilio/",)
 
 ROOT_URLCONF = "coverage_platform.urls"
 WSGI_APPLICATION = "coverage_platform.wsgi.application"
@@ -100,14 +105,29 @@ TEMPLATES = [
     },
 ]
 
+
+def database(url: str) -> dict[str, Any]:
+    """A database alias: persistent connections, checked before reuse, and server-side
+    prepared statements for the statements the webhook path asks to prepare
+    (telephony/event_store.py). Django's default ``prepare_threshold`` (None) turns them off
+    on the connection, and PostgreSQL then parsed and planned every webhook's statements
+    again: half of the database's work. The ORM binds on the client side and never
+    prepares, so nothing else changes."""
+    config: dict[str, Any] = {**env.db_url_config(url)}
+    config["CONN_HEALTH_CHECKS"] = True
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}
+    config["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
+    return config
+
+
 # The application connects as a role that is neither superuser nor BYPASSRLS, so PostgreSQL
 # row-level security applies to it; migrations run as the owner role (DATABASE_OWNER_URL).
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://coverage_app@localhost:5432/coverage"),
+    "default": database(
+        env.str("DATABASE_URL", default="postgres://coverage_app@localhost:5432/coverage")
+    ),
 }
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
 DATABASE_OWNER_URL = env.str(
     "DATABASE_OWNER_URL", default="postgres://coverage_owner@localhost:5432/coverage"
 )

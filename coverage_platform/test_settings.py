@@ -3,10 +3,9 @@ runner can create the test database; tests/conftest.py then switches every conne
 application role, so row-level security applies exactly as in production."""
 
 from coverage_platform.settings import *  # noqa: F403
-from coverage_platform.settings import DATABASE_OWNER_URL, env
+from coverage_platform.settings import DATABASE_OWNER_URL, database, env
 
-DATABASES = {"default": env.db_url_config(DATABASE_OWNER_URL)}
-DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
+DATABASES = {"default": database(DATABASE_OWNER_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

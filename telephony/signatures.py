@@ -6,15 +6,16 @@ and the sorted form parameters."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
+from typing import Any
 
-from django.http import QueryDict
 from twilio.request_validator import RequestValidator
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
 def signature_is_valid(
-    validator: RequestValidator, *, url: str, params: QueryDict, signature: str
+    validator: RequestValidator, *, url: str, params: Mapping[str, Any], signature: str
 ) -> bool:
     """One HMAC in the common case: the exact URL first; the library's variants (with and
     without the default port, which Twilio's signing has not always agreed on) only when
