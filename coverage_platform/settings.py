@@ -107,13 +107,13 @@ TEMPLATES = [
 
 
 def database(url: str) -> dict[str, Any]:
-    """A database alias: persistent connections, checked before reuse, and server-side
-    prepared statements for the statements the webhook path asks to prepare
-    (telephony/event_store.py). Django's default ``prepare_threshold`` (None) turns them off
-    on the connection, and PostgreSQL then parsed and planned every webhook's statements
-    again: half of the database's work. The ORM binds on the client side and never
-    prepares, so nothing else changes."""
-    config: dict[str, Any] = {**env.db_url_config(url)}
+    """A database alias: persistent connections, checked before reuse without a round trip
+    (coverage_platform/postgresql), and server-side prepared statements for the statements
+    the webhook path asks to prepare (telephony/event_store.py). Django's default
+    ``prepare_threshold`` (None) turns them off on the connection, and PostgreSQL then
+    parsed and planned every webhook's statements again: half of the database's work. The
+    ORM binds on the client side and never prepares, so nothing else changes."""
+    config: dict[str, Any] = {**env.db_url_config(url), "ENGINE": "coverage_platform.postgresql"}
     config["CONN_HEALTH_CHECKS"] = True
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+import psycopg
 from django.db import connections, transaction
+from psycopg import pq
 
 if TYPE_CHECKING:
     from tenancy.models import Organization
@@ -41,6 +43,36 @@ def get_current_organization_id() -> int | None:
     return _current_organization_id.get()
 
 
+def _begin_as_tenant(organization_id: int, using: str) -> bool:
+    """Open the transaction and set the tenant in one round trip; ``False`` when this
+    connection cannot (the caller then sets the tenant with a statement of its own).
+
+    ``atomic()`` only turns autocommit off: psycopg then sends ``BEGIN`` by itself before
+    the first statement, and the tenant's ``set_config`` went after it, two round trips
+    where one does, on every webhook, request and task. Sent together as one simple query
+    (the id is an int, formatted here), psycopg finds the transaction open and sends no
+    ``BEGIN`` of its own; ``COMMIT`` and ``ROLLBACK`` stay psycopg's and Django's. A
+    connection with its own transaction characteristics (isolation, read-only) keeps
+    psycopg's ``BEGIN``, which carries them.
+    """
+    wrapper = connections[using]
+    raw = wrapper.connection
+    if (
+        raw is None
+        or raw.isolation_level is not None
+        or raw.read_only is not None
+        or raw.deferrable is not None
+        or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE
+    ):
+        return False
+    query = f"BEGIN; SELECT set_config('app.organization_id', '{int(organization_id)}', true)"
+    with wrapper.wrap_database_errors:
+        result = raw.pgconn.exec_(query.encode())
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    return True
+
+
 def _set_database_tenant(organization_id: int | None, using: str) -> None:
     # Its own statement: in a CTE before a SELECT the setting did not apply (RLS-NOTES.md).
     with connections[using].cursor() as cursor:
@@ -64,7 +96,8 @@ def tenant_context(organization: Organization | int, *, using: str = "default") 
     token = _current_organization_id.set(organization_id)
     try:
         with transaction.atomic(using=using):
-            _set_database_tenant(organization_id, using)
+            if was_in_transaction or not _begin_as_tenant(organization_id, using):
+                _set_database_tenant(organization_id, using)
             yield organization_id
             restore = was_in_transaction and outer_id != organization_id
             if restore and not transaction.get_rollback(using=using):

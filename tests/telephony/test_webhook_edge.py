@@ -4,10 +4,14 @@ shortcut must not cost."""
 
 from __future__ import annotations
 
+import select
+from typing import Any
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.db import close_old_connections, connection, connections
 from django.http import QueryDict
 from django.test import Client
 from twilio.request_validator import RequestValidator
@@ -88,3 +92,31 @@ def test_a_form_with_too_many_fields_is_refused_and_nothing_is_stored(tel_a, cli
     assert response.status_code == 400
     with tenant_context(tel_a.organization_id):
         assert (Call.objects.count(), CallEvent.objects.count()) == (0, 0)
+
+
+def _terminate(backend_pid: int) -> None:
+    with psycopg.connect(settings.DATABASE_OWNER_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_on_a_kept_connection_the_server_closed_still_succeeds(tel_a, twilio):
+    # Catches the cheap health check missing a dropped connection: the webhook would fail.
+    kept = connections["default"]
+    kept.settings_dict["CONN_MAX_AGE"] = 600
+    kept.close()  # the next connection is kept for 600 s
+    try:
+        first = incoming_params(tel_a, call_sid="CA" + "5" * 32)
+        assert twilio.post(INCOMING, first, token=tel_a.auth_token).status_code == 200
+        raw: Any = kept.connection
+        assert raw is not None, "the connection was not kept between requests"
+        _terminate(raw.info.backend_pid)
+        select.select([raw.pgconn.socket], [], [], 5)
+        # What the WSGI handler does at request_started (the test client skips it).
+        close_old_connections()
+        second = incoming_params(tel_a, call_sid="CA" + "6" * 32)
+        response = twilio.post(INCOMING, second, token=tel_a.auth_token)
+        assert response.status_code == 200
+        assert kept.connection is not raw
+    finally:
+        kept.settings_dict["CONN_MAX_AGE"] = 0
