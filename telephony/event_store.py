@@ -20,7 +20,8 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from telephony.models import Call, CallEvent, EventKind, Message
@@ -193,12 +194,27 @@ def execute_prepared(sql: str, params: list[Any], *, fetch: bool = True) -> tupl
     security applies exactly as to the ORM (every statement here also names the
     organisation); tests/telephony/test_webhook_security.py holds org B out of org A.
     """
-    connection.ensure_connection()
-    raw = connection.connection
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    cursor = _cursor(wrapper)
+    with wrapper.wrap_database_errors:
         cursor.execute(sql.encode(), params, prepare=True)
         row = cursor.fetchone() if fetch else None
     return row
+
+
+def _cursor(wrapper: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
+    """One psycopg cursor per connection, kept on Django's connection and reused: setting a
+    cursor up cost as much Python as running the statement. A new connection gets a new one."""
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+    cursor: psycopg.Cursor[Any] | None = getattr(wrapper, _CURSOR_ATTRIBUTE, None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        cursor = psycopg.Cursor(raw)
+        setattr(wrapper, _CURSOR_ATTRIBUTE, cursor)
+    return cursor
+
+
+_CURSOR_ATTRIBUTE = "_telephony_prepared_cursor"
 
 
 def save_fields(obj: models.Model, fields: list[str]) -> None:

@@ -278,11 +278,6 @@ def _receive(request: HttpRequest, kind: str) -> HttpResponse:
                     router=route_call,
                     query=query,
                 )
-                call = answer.call
-                if call is not None and services.needs_unanswered_handoff(call):
-                    services.on_unanswered_contact(call=call)
-                elif call is not None and services.needs_handoff_withdrawal(call):
-                    services.withdraw_unanswered_contact(call=call)
                 if kind == EventKind.VOICE_QUEUE_ACTION and answer.routed and not answer.duplicate:
                     queue_location = _query_id(query, "location")
                     if queue_location is not None:

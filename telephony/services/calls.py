@@ -211,6 +211,7 @@ def receive_voice_event(
         return WebhookAnswer(body=stored_response(key), duplicate=True, routed=routed)
 
     call = stored.row
+    changed: list[str] = []
     if not stored.inserted:
         changed = call_state.apply_event(
             call,
@@ -220,8 +221,10 @@ def receive_voice_event(
             short_abandon_seconds=config.short_abandon_seconds,
             incoming=incoming,
         )
-        if changed:
-            save_fields(call, changed)
+    # The hand-off rides on the same UPDATE as the event's changes.
+    changed += on_unanswered_contact(call=call) or withdraw_unanswered_contact(call=call)
+    if changed:
+        save_fields(call, changed)
 
     if kind in (EventKind.VOICE_RECORD_ACTION, EventKind.VOICE_RECORDING_STATUS):
         _record_recording(call, params)
@@ -301,40 +304,41 @@ def needs_handoff_withdrawal(call: Call | None) -> bool:
     return call is not None and bool(call.handoff_outcome) and call.outcome == CallOutcome.ANSWERED
 
 
-def on_unanswered_contact(*, call: Call) -> bool:
+def on_unanswered_contact(*, call: Call) -> list[str]:
     """THE hand-off of an inbound call that ended without reaching a person.
 
-    Called by the voice webhooks once the call's final state is known. Idempotent: a call is
-    handed off once per outcome. Normally that is once; a late callback that changes an
-    ended call's outcome (a recording that arrives after the hang-up turns "rang out" into
-    "voicemail") hands it off again with the new outcome, so the receiver updates rather
-    than duplicates. Recovery (a later issue) hooks in here; for now the hand-off is
-    recorded on the call and logged. Returns whether anything was handed off.
+    Called by ``receive_voice_event`` once a callback has been folded into the call: it
+    marks the hand-off on ``call`` and returns the fields it changed, which the caller saves
+    with the event's own changes, in one UPDATE. Idempotent: a call is handed off once per
+    outcome. Normally that is once; a late callback that changes an ended call's outcome (a
+    recording that arrives after the hang-up turns "rang out" into "voicemail") hands it
+    off again with the new outcome, so the receiver updates rather than duplicates.
+    Recovery (a later issue) hooks in here; for now the hand-off is recorded on the call
+    and logged. Returns no fields when nothing was handed off.
     """
     if not needs_unanswered_handoff(call):
-        return False
+        return []
     call.handoff_outcome = call.outcome
     call.handed_off_at = timezone.now()
-    save_fields(call, ["handoff_outcome", "handed_off_at"])
     logger.info(
         "unanswered call handed off",
         extra={"outcome": call.outcome, "call_id": call.pk, "location_id": call.location_id},
     )
-    return True
+    return ["handoff_outcome", "handed_off_at"]
 
 
-def withdraw_unanswered_contact(*, call: Call) -> bool:
+def withdraw_unanswered_contact(*, call: Call) -> list[str]:
     """Take back the hand-off of a call that, by a callback arriving late, turned out to
     have reached a person (a bridged queue call whose queue result came after the hang-up).
-    Recovery hooks in here too, to close what the hand-off opened."""
+    Recovery hooks in here too, to close what the hand-off opened. Like
+    ``on_unanswered_contact``, it marks ``call`` and returns the fields for the caller to save."""
     if not needs_handoff_withdrawal(call):
-        return False
+        return []
     withdrawn = call.handoff_outcome
     call.handoff_outcome = ""
     call.handed_off_at = None
-    call.save(update_fields=["handoff_outcome", "handed_off_at", "updated_at"])
     logger.info(
         "unanswered call hand-off withdrawn: answered after all",
         extra={"withdrawn_outcome": withdrawn, "call_id": call.pk},
     )
-    return True
+    return ["handoff_outcome", "handed_off_at"]
