@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from telephony.models import (
@@ -93,12 +93,31 @@ def event_time(params: Mapping[str, str], received_at: datetime) -> datetime:
     raw = params.get("Timestamp", "")
     if raw:
         try:
-            parsed = parsedate_to_datetime(raw)
+            parsed = _rfc1123_utc(raw) or parsedate_to_datetime(raw)
         except (TypeError, ValueError):
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return parsed
     return received_at
+
+
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+
+
+def _rfc1123_utc(raw: str) -> datetime | None:
+    """Twilio's own form, ``Wed, 25 Nov 2026 15:00:00 GMT``, read directly: the email
+    module's general date parser cost a tenth of a webhook's Python. Anything else: None."""
+    parts = raw.split(" ")
+    if len(parts) != 6 or parts[5] not in ("GMT", "+0000") or parts[4].count(":") != 2:
+        return None
+    month = _MONTHS.get(parts[2])
+    if month is None:
+        return None
+    hour, minute, second = parts[4].split(":")
+    return datetime(
+        int(parts[3]), month, int(parts[1]), int(hour), int(minute), int(second), tzinfo=UTC
+    )
 
 
 def int_param(params: Mapping[str, str], name: str) -> int | None:

@@ -26,6 +26,9 @@ from django.utils import timezone
 
 from telephony.models import Call, CallEvent, EventKind, Message
 
+# json.dumps with any option builds a new encoder on every call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
 
 @dataclass(frozen=True)
 class EventKey:
@@ -124,7 +127,7 @@ def _event_cte(
         key.provider_sid,
         key.kind,
         key.sequence,
-        json.dumps(params, separators=(",", ":")),
+        _COMPACT_JSON.encode(params),
         received_at,
         response_body,
     ]
@@ -360,7 +363,7 @@ UNSEQUENCED_STATUS_BASE = 1_000_000
 def params_digest(params: Mapping[str, Any]) -> int:
     """A stable 63-bit number for a set of parameters: a retried webhook repeats them
     exactly, so it gets the same number."""
-    canonical = json.dumps(sorted(params.items()), separators=(",", ":"))
+    canonical = _COMPACT_JSON.encode(sorted(params.items()))
     return int.from_bytes(hashlib.sha256(canonical.encode()).digest()[:8], "big") >> 1
 
 
