@@ -50,7 +50,6 @@ class WebhookAnswer:
 
     body: str
     duplicate: bool
-    call: Call | None = None
     routed: bool = False
 
 
@@ -230,7 +229,7 @@ def receive_voice_event(
         _record_recording(call, params)
     elif kind == EventKind.VOICE_TRANSCRIPTION:
         _record_transcription(call, params)
-    return WebhookAnswer(body=body, duplicate=False, call=call, routed=routed)
+    return WebhookAnswer(body=body, duplicate=False, routed=routed)
 
 
 def _record_recording(call: Call, params: Mapping[str, str]) -> Recording | None:
