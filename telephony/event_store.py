@@ -207,7 +207,9 @@ def execute_prepared(sql: str, params: list[Any], *, fetch: bool = True) -> tupl
 
 def _cursor(wrapper: BaseDatabaseWrapper) -> psycopg.Cursor[Any]:
     """One psycopg cursor per connection, kept on Django's connection and reused: setting a
-    cursor up cost as much Python as running the statement. A new connection gets a new one."""
+    cursor up cost as much Python as running the statement. A new connection gets a new one.
+    A cursor carries no tenant: each statement runs under the transaction's
+    ``app.organization_id`` like any other (tests/telephony/test_webhook_security.py)."""
     wrapper.ensure_connection()
     raw = wrapper.connection
     cursor: psycopg.Cursor[Any] | None = getattr(wrapper, _CURSOR_ATTRIBUTE, None)

@@ -6,9 +6,11 @@ to the application role, so row-level security applies to tests exactly as in pr
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -21,6 +23,14 @@ from tenancy.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory
 
 DEMO_PASSWORD = "correct-horse-battery"
+
+
+def drop_connection(raw: Any) -> None:
+    """Have the server close a psycopg connection (as a restart or an idle timeout would)
+    and wait until its socket shows it."""
+    with psycopg.connect(settings.DATABASE_OWNER_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [raw.info.backend_pid])
+    select.select([raw.pgconn.socket], [], [], 5)
 
 
 def _assume_app_role(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -3,20 +3,14 @@ closed is never reused."""
 
 from __future__ import annotations
 
-import select
 from typing import Any
 
-import psycopg
 import pytest
-from django.conf import settings
 from django.db import connections
 
+from tests.conftest import drop_connection
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _terminate(backend_pid: int) -> None:
-    with psycopg.connect(settings.DATABASE_OWNER_URL, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
 
 
 def test_a_connection_the_server_closed_is_unusable_and_an_idle_one_is_usable():
@@ -27,8 +21,7 @@ def test_a_connection_the_server_closed_is_unusable_and_an_idle_one_is_usable():
         wrapper.ensure_connection()
         assert wrapper.is_usable()
         raw: Any = wrapper.connection
-        _terminate(raw.info.backend_pid)
-        select.select([raw.pgconn.socket], [], [], 5)
+        drop_connection(raw)
         assert not wrapper.is_usable()
     finally:
         wrapper.close()

@@ -4,13 +4,10 @@ shortcut must not cost."""
 
 from __future__ import annotations
 
-import select
 from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
 import pytest
-from django.conf import settings
 from django.db import close_old_connections, connection, connections
 from django.http import QueryDict
 from django.test import Client
@@ -18,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from telephony.models import Call, CallEvent
 from tenancy.context import tenant_context
+from tests.conftest import drop_connection
 from tests.telephony.conftest import PUBLIC_BASE_URL
 from tests.telephony.test_webhook_security import INCOMING, incoming_params
 
@@ -94,11 +92,6 @@ def test_a_form_with_too_many_fields_is_refused_and_nothing_is_stored(tel_a, cli
         assert (Call.objects.count(), CallEvent.objects.count()) == (0, 0)
 
 
-def _terminate(backend_pid: int) -> None:
-    with psycopg.connect(settings.DATABASE_OWNER_URL, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_webhook_on_a_kept_connection_the_server_closed_still_succeeds(tel_a, twilio):
     # Catches the cheap health check missing a dropped connection: the webhook would fail.
@@ -110,8 +103,7 @@ def test_a_webhook_on_a_kept_connection_the_server_closed_still_succeeds(tel_a, 
         assert twilio.post(INCOMING, first, token=tel_a.auth_token).status_code == 200
         raw: Any = kept.connection
         assert raw is not None, "the connection was not kept between requests"
-        _terminate(raw.info.backend_pid)
-        select.select([raw.pgconn.socket], [], [], 5)
+        drop_connection(raw)
         # What the WSGI handler does at request_started (the test client skips it).
         close_old_connections()
         second = incoming_params(tel_a, call_sid="CA" + "6" * 32)
