@@ -1,4 +1,4 @@
-"""Settings for the coverage platform, read from the environment (DESIGN.md §5).
+"""Settings for the coverage platform, read from the environment.
 
 Development defaults are safe and local; production (``DJANGO_ENV=production``) refuses to
 start unless every secret and endpoint is given explicitly.
@@ -6,11 +6,14 @@ start unless every secret and endpoint is given explicitly.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from tenancy.access import converters as access_converters
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,8 +70,14 @@ INSTALLED_APPS = [
     "routing",
 ]
 
+# The development server's reloader waits for the kernel's file events (watchfiles) instead
+# of polling every module once a second, so an idle `make run` costs no CPU. A development
+# package only: production images do not have it and run gunicorn.
+if DEBUG and importlib.util.find_spec("django_watchfiles") is not None:
+    INSTALLED_APPS.append("django_watchfiles")
+
 MIDDLEWARE = [
-    "coverage_platform.observability.RequestIdMiddleware",
+    "foundation.observability.RequestIdMiddleware",
     "coverage_platform.webhook_path.WebhookPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,6 +228,9 @@ TWILIO_API_BASE_URL = env.str(
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
 # Telephony's counters (rate limits, rejected webhooks, number-cache version).
 TELEPHONY_REDIS_URL = env.str("TELEPHONY_REDIS_URL", default=REDIS_URL)
+# The apps plugged into telephony's interfaces (telephony/hooks.py): a dotted path to a
+# TelephonyHooks, resolved on first use, so telephony imports no app above it.
+TELEPHONY_HOOKS = "coverage_platform.composition.telephony_hooks"
 # Routing's presence mirror and published-rules counter; empty means the cache's Redis.
 ROUTING_REDIS_URL = env.str("ROUTING_REDIS_URL", default="")
 
@@ -247,11 +259,11 @@ REST_FRAMEWORK = {
         "tenancy.api_auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["tenancy.permissions.HasTenantRole"],
-    "DEFAULT_PAGINATION_CLASS": "coverage_platform.api.CursorPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["tenancy.access.permissions.HasTenantRole"],
+    "DEFAULT_PAGINATION_CLASS": "tenancy.access.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "coverage_platform.api.exception_handler",
+    "EXCEPTION_HANDLER": "tenancy.access.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -273,13 +285,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema is public; a bearer key sent to it is not checked (no tenant there).
     "SERVE_AUTHENTICATION": [],
-    # coverage_platform.api.ObjectIdConverter: a positive bigint.
-    "PATH_CONVERTER_OVERRIDES": {
-        "object_id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
-    },
+    # The access kit's <id:…> converter of object ids: a positive bigint.
+    "PATH_CONVERTER_OVERRIDES": {access_converters.NAME: access_converters.OPENAPI_SCHEMA},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "coverage_platform.api.document_error_responses",
+        "tenancy.access.schema.document_error_responses",
     ],
 }
 
@@ -300,8 +310,8 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "coverage_platform.observability.ContextFilter"}},
-    "formatters": {"json": {"()": "coverage_platform.observability.JsonFormatter"}},
+    "filters": {"context": {"()": "foundation.observability.ContextFilter"}},
+    "formatters": {"json": {"()": "foundation.observability.JsonFormatter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}
     },

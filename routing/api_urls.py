@@ -1,12 +1,12 @@
-"""Routes under ``/api/v1/routing/``."""
+"""Routes under ``/api/v1/routing/``; object ids use the access kit's ``<id:…>`` converter."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from routing import api, converters  # noqa: F401  (converters registers "routing_id")
+from routing import api
 
-location = "locations/<routing_id:location_id>/"
+location = "locations/<id:location_id>/"
 
 urlpatterns: list[URLPattern] = [
     path("locations/", api.LocationRoutingListView.as_view(), name="api-routing-locations"),
@@ -17,24 +17,24 @@ urlpatterns: list[URLPattern] = [
     path(location + "coverage/", api.CoverageView.as_view(), name="api-routing-coverage"),
     path(location + "emergency/", api.EmergencyView.as_view(), name="api-routing-emergency"),
     path(
-        "versions/<routing_id:version_id>/",
+        "versions/<id:version_id>/",
         api.VersionDetailView.as_view(),
         name="api-routing-version",
     ),
     path(
-        "versions/<routing_id:version_id>/restore/",
+        "versions/<id:version_id>/restore/",
         api.VersionRestoreView.as_view(),
         name="api-routing-version-restore",
     ),
     path("presence/", api.PresenceListView.as_view(), name="api-routing-presence"),
     path(
-        "presence/<routing_id:membership_id>/",
+        "presence/<id:membership_id>/",
         api.PresenceDetailView.as_view(),
         name="api-routing-member-presence",
     ),
     path("agents/", api.AgentProfileListView.as_view(), name="api-routing-agents"),
     path(
-        "agents/<routing_id:membership_id>/",
+        "agents/<id:membership_id>/",
         api.AgentProfileView.as_view(),
         name="api-routing-agent",
     ),

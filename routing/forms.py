@@ -8,10 +8,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 
+from foundation.phones import PhoneNumberField, read_phones_in
 from routing.config import (
     AFTER_HOURS_LABELS,
     DAY_NAMES,
@@ -50,41 +50,13 @@ def attach_errors(form: forms.Form, error: ValidationError, field_for: PathMap) 
             form.add_error(target, message if target else f"{path}: {message}")
 
 
-def normalise_phone(raw: str, *, region: str) -> str:
-    """``raw`` as E.164, reading national numbers as numbers of ``region``."""
-    try:
-        number = phonenumbers.parse(raw, region or None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            "Enter a valid phone number, e.g. +1 212 555 0100.", code="invalid_phone"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-class PhoneField(forms.CharField):
-    """A phone number typed by a person, stored as E.164 (national numbers read in the
+class RegionForm(forms.Form):
+    """A form with phone numbers, which reads national numbers in ``region`` (the
     organisation's country)."""
 
     def __init__(self, *args: Any, region: str = "US", **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 32)
         super().__init__(*args, **kwargs)
-        self.region = region
-        self.widget.attrs.setdefault("inputmode", "tel")
-        self.widget.attrs.setdefault("autocomplete", "off")
-
-    def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        return normalise_phone(value, region=self.region) if value else ""
-
-
-class RegionForm(forms.Form):
-    def __init__(self, *args: Any, region: str = "US", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, PhoneField):
-                field.region = region
+        read_phones_in(self, region=region)
 
 
 class PeriodForm(forms.Form):
@@ -126,7 +98,7 @@ class TierForm(RegionForm):
     name = forms.CharField(
         max_length=60, required=False, help_text="For a backup number, e.g. Backup Answering."
     )
-    number = PhoneField(required=False, label="Backup phone")
+    number = PhoneNumberField(required=False, label="Backup phone")
     strategy = forms.ChoiceField(
         choices=[(k.value, v) for k, v in RING_STRATEGY_LABELS.items()],
         widget=forms.RadioSelect,
@@ -189,7 +161,7 @@ class OverflowForm(RegionForm):
         label="Overflow to",
     )
     target_name = forms.CharField(max_length=60, required=False, label="Backup name")
-    target_number = PhoneField(required=False, label="Backup phone")
+    target_number = PhoneNumberField(required=False, label="Backup phone")
     target_location_id = forms.TypedChoiceField(
         choices=[], coerce=int, required=False, label="Location"
     )
@@ -257,7 +229,7 @@ class AfterHoursForm(RegionForm):
         label="Name of the service or person",
         help_text="For forwarding, e.g. Night Answering Service.",
     )
-    number = PhoneField(required=False, label="Forward to number")
+    number = PhoneNumberField(required=False, label="Forward to number")
     message = forms.CharField(
         max_length=500,
         required=False,
@@ -371,5 +343,5 @@ class PresenceForm(forms.Form):
 
 
 class AgentProfileForm(RegionForm):
-    phone = PhoneField(required=False, label="Phone")
+    phone = PhoneNumberField(required=False, label="Phone")
     client_identity = forms.CharField(max_length=120, required=False, label="Client identity")

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from foundation.phones import PhoneNumberSerializerField
 from routing.config import (
     AfterHoursAction,
     MoveOn,
@@ -24,6 +25,8 @@ from routing.models import (
     RoutingVersion,
 )
 from routing.services import PresenceMode
+from tenancy.access.converters import BIGINT_MAX
+from tenancy.serializers import organization_country
 
 TIME_PATTERN = r"^[0-9]{2}:[0-9]{2}$"
 
@@ -76,7 +79,7 @@ class TierSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[k.value for k in TierKind])
     name = serializers.CharField(max_length=60, allow_blank=True, required=False)
     team_id = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, allow_null=True, required=False
+        min_value=1, max_value=BIGINT_MAX, allow_null=True, required=False
     )
     number = serializers.CharField(
         max_length=32, allow_blank=True, required=False, help_text="E.164, for external tiers"
@@ -93,7 +96,7 @@ class OverflowTargetSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60, allow_blank=True, required=False)
     number = serializers.CharField(max_length=32, allow_blank=True, required=False)
     location_id = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, allow_null=True, required=False
+        min_value=1, max_value=BIGINT_MAX, allow_null=True, required=False
     )
 
 
@@ -291,7 +294,14 @@ class AgentProfileSerializer(serializers.ModelSerializer[AgentProfile]):
 
 
 class AgentProfileWriteSerializer(serializers.Serializer):
-    phone = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
+    phone = PhoneNumberSerializerField(
+        region=organization_country,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Phone number; stored in E.164. A national number is read in the "
+        "organisation's country.",
+    )
     client_identity = serializers.CharField(
         max_length=120, allow_blank=True, required=False, default=""
     )

@@ -1,7 +1,7 @@
 """Queue spike detection: the last 15 minutes of a location's queue against its alert
 thresholds. Pure; ``routing.services.evaluate_spike`` turns it into episodes and alerts.
 
-Abandonment follows METRICS.md: abandoned ÷ (offered − short abandons), where a caller who
+Abandonment follows docs/metrics.md: abandoned ÷ (offered − short abandons), where a caller who
 hangs up within the short-abandon threshold is a short abandon and left out of both sides.
 """
 

@@ -8,6 +8,8 @@ webhook hands back to ``routing.services.decide_incoming_call`` as ``CallProgres
 
 A document depends only on the decision and the URLs, and most calls at a location get the
 same decision, so rendered documents are cached: building the XML costs more than deciding.
+Its ``<Say>`` speaks in telephony's one voice and its voicemail is telephony's
+``record_voicemail``, so a routed call sounds and records like any other.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from twilio.twiml.voice_response import VoiceResponse
 
 from routing.engine import Decision, Dial, Enqueue, Hangup, Hold, Leave, Record, Say
+from telephony import twiml
 
 # Twilio's own public hold music, used when a location has not chosen its own.
 DEFAULT_HOLD_AUDIO_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
-VOICE = "Polly.Joanna"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _render(decision: Decision, action_urls: ActionUrls) -> str:
     own = {"location": decision.location_id, "version": decision.version_id}
     for action in decision.actions:
         if isinstance(action, Say):
-            response.say(action.text, voice=VOICE)
+            twiml.say(response, action.text)
         elif isinstance(action, Dial):
             dial = response.dial(
                 action=with_query(action_urls.dial_action, step=action.step, **own),
@@ -91,20 +93,20 @@ def _render(decision: Decision, action_urls: ActionUrls) -> str:
                     action=with_query(action_urls.callback_keypress, **own),
                 )
                 if action.prompt:
-                    gather.say(action.prompt, voice=VOICE)
+                    twiml.say(gather, action.prompt)
                 gather.play(audio)
             else:
                 response.play(audio)
         elif isinstance(action, Leave):
             response.leave()
         elif isinstance(action, Record):
-            response.record(
+            twiml.record_voicemail(
+                response,
                 action=with_query(action_urls.voicemail_action, **own),
-                max_length=action.max_length_seconds,
-                play_beep=True,
-                transcribe=action.transcribe,
-                transcribe_callback=with_query(action_urls.transcription, **own),
                 recording_status_callback=with_query(action_urls.recording_status, **own),
+                transcribe_callback=with_query(action_urls.transcription, **own),
+                max_length_seconds=action.max_length_seconds,
+                transcribe=action.transcribe,
             )
         elif isinstance(action, Hangup):
             response.hangup()

@@ -1,18 +1,19 @@
-"""Routing pages, under ``o/<org_slug>/routing/``."""
+"""Routing pages, under ``o/<org_slug>/routing/``; object ids use the access kit's ``<id:…>``
+converter."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from routing import converters, views  # noqa: F401  (converters registers "routing_id")
+from routing import views
 
-location = "locations/<routing_id:location_id>/"
+location = "locations/<id:location_id>/"
 
 urlpatterns = [
     path("", views.home, name="routing"),
     path("presence/", views.presence, name="routing-presence"),
     path("agents/", views.agents, name="routing-agents"),
-    path("agents/<routing_id:membership_id>/", views.agent_edit, name="routing-agent-edit"),
+    path("agents/<id:membership_id>/", views.agent_edit, name="routing-agent-edit"),
     path("notifications/", views.notifications, name="routing-notifications"),
     path("notifications/read/", views.notifications_read, name="routing-notifications-read"),
     path(location, views.location_overview, name="routing-location"),
@@ -46,9 +47,9 @@ urlpatterns = [
     path(location + "discard/", views.discard, name="routing-discard"),
     path(location + "coverage/", views.coverage, name="routing-coverage"),
     path(location + "versions/", views.versions, name="routing-versions"),
-    path("versions/<routing_id:version_id>/", views.version_detail, name="routing-version"),
+    path("versions/<id:version_id>/", views.version_detail, name="routing-version"),
     path(
-        "versions/<routing_id:version_id>/restore/",
+        "versions/<id:version_id>/restore/",
         views.version_restore,
         name="routing-version-restore",
     ),

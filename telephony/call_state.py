@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from telephony.models import (
+from telephony.models import Call, CallDirection, CallOutcome, EventKind
+from telephony.statuses import (
+    DIAL_ANSWERED,
     TERMINAL_CALL_STATUSES,
-    Call,
-    CallDirection,
-    CallOutcome,
     CallStatus,
-    EventKind,
+    DialCallStatus,
+    QueueResult,
+    RecordingStatus,
 )
 
 CALL_STATUS_RANK: dict[str, int] = {
@@ -42,27 +43,36 @@ CALL_STATUS_RANK: dict[str, int] = {
 # When a call dials several times, the most telling result wins: reached a person, then the
 # caller giving up, then nobody answering, then a technical failure.
 DIAL_STATUS_RANK: dict[str, int] = {
-    "completed": 5,
-    "answered": 5,
-    "canceled": 4,
-    "no-answer": 3,
-    "busy": 2,
-    "failed": 1,
+    DialCallStatus.COMPLETED: 5,
+    DialCallStatus.ANSWERED: 5,
+    DialCallStatus.CANCELED: 4,
+    DialCallStatus.NO_ANSWER: 3,
+    DialCallStatus.BUSY: 2,
+    DialCallStatus.FAILED: 1,
 }
-DIAL_ANSWERED = frozenset({"completed", "answered"})
+# A dial that ended without reaching anyone.
+DIAL_UNANSWERED = frozenset({DialCallStatus.NO_ANSWER, DialCallStatus.BUSY, DialCallStatus.FAILED})
 
 QUEUE_RESULT_RANK: dict[str, int] = {
-    "bridged": 6,
-    "hangup": 5,
-    "redirected": 4,
-    "queue-full": 3,
-    "leave": 3,
-    "redirected-from-bridged": 2,
-    "system-error": 1,
-    "error": 1,
+    QueueResult.BRIDGED: 6,
+    QueueResult.HANGUP: 5,
+    QueueResult.REDIRECTED: 4,
+    QueueResult.QUEUE_FULL: 3,
+    QueueResult.LEAVE: 3,
+    QueueResult.REDIRECTED_FROM_BRIDGED: 2,
+    QueueResult.SYSTEM_ERROR: 1,
+    QueueResult.ERROR: 1,
 }
 # Left the queue without a person and without hanging up: routed elsewhere.
-QUEUE_OVERFLOW = frozenset({"redirected", "queue-full", "leave", "system-error", "error"})
+QUEUE_OVERFLOW = frozenset(
+    {
+        QueueResult.REDIRECTED,
+        QueueResult.QUEUE_FULL,
+        QueueResult.LEAVE,
+        QueueResult.SYSTEM_ERROR,
+        QueueResult.ERROR,
+    }
+)
 
 # The columns apply_event may change (besides bookkeeping).
 DERIVED_FIELDS = (
@@ -228,7 +238,7 @@ def _merge_facts(
         if rank > current_rank or (rank == current_rank and in_queue > (call.queue_seconds or 0)):
             call.queue_result = result
             call.queue_seconds = in_queue
-        if result != "bridged":
+        if result != QueueResult.BRIDGED:
             # The action of a call that left the queue unbridged fires as it leaves; a bridged
             # call's fires only after the bridged conversation ends.
             entered = at - timedelta(seconds=in_queue)
@@ -236,8 +246,8 @@ def _merge_facts(
 
     elif kind in (EventKind.VOICE_RECORD_ACTION, EventKind.VOICE_RECORDING_STATUS):
         recorded = int_param(params, "RecordingDuration")
-        status = params.get("RecordingStatus", "completed")
-        if recorded and status == "completed":
+        status = params.get("RecordingStatus", RecordingStatus.COMPLETED)
+        if recorded and status == RecordingStatus.COMPLETED:
             call.voicemail_seconds = max(call.voicemail_seconds or 0, recorded)
 
 
@@ -264,7 +274,7 @@ def recompute(call: Call, *, short_abandon_seconds: int) -> None:
     else:
         call.queued_at = None
 
-    bridged = call.queue_result == "bridged"
+    bridged = call.queue_result == QueueResult.BRIDGED
     dial_answered = call.dial_call_status in DIAL_ANSWERED
     if not inbound or dial_answered:
         call.answered_at = call.dial_answered_at
@@ -314,7 +324,7 @@ def _outcome(call: Call, *, inbound: bool, short_abandon_seconds: int) -> str:
         return CallOutcome.VOICEMAIL
     if call.queue_result in QUEUE_OVERFLOW:
         return CallOutcome.OVERFLOWED
-    if call.dial_call_status in {"no-answer", "busy", "failed"} and call.queue_result != "hangup":
+    if call.dial_call_status in DIAL_UNANSWERED and call.queue_result != QueueResult.HANGUP:
         return CallOutcome.RANG_OUT
     # The caller hung up while waiting: in the queue, while the dial rang, or before either.
     wait = call.wait_seconds

@@ -2,7 +2,7 @@
 
 The recipient's zone comes from the contact when known, else the location the message is
 about (the one the person called or booked with, when the caller names it), else the
-number's region (``phonenumbers``' time-zone data), else the organisation's zone. The
+number's area (``foundation.phones.time_zones_of``), else the organisation's zone. The
 sending number's own location says where the organisation is, not the person, so it is not
 used. A number whose region spans several zones (a US number of an unknown area, a
 toll-free number) must be inside the window in every one of them: the strict reading, since
@@ -14,8 +14,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-import phonenumbers
-from phonenumbers import timezone as phonenumber_timezones
+from foundation.phones import time_zones_of
 
 
 def recipient_time_zones(
@@ -26,12 +25,8 @@ def recipient_time_zones(
         return [contact_time_zone]
     if location_time_zone:
         return [location_time_zone]
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return [fallback]
     known = available_timezones()
-    zones = [zone for zone in phonenumber_timezones.time_zones_for_number(number) if zone in known]
+    zones = [zone for zone in time_zones_of(e164) if zone in known]
     return zones or [fallback]
 
 

@@ -1,12 +1,13 @@
 """Which organisation a webhook belongs to, and that organisation's telephony configuration,
 cached in process so the webhook hot path usually makes no extra database round trip.
 
-Resolution (DESIGN.md §2): a webhook carries the Twilio subaccount (``AccountSid``) and the
-organisation's own number (``To`` inbound, ``From`` on callbacks about calls and texts we
-placed) or, on callback URLs we generated, the number's id (``pn``). Tenant tables are under
-row-level security and no tenant is known yet, so the lookup goes through the narrow SECURITY
-DEFINER function ``telephony_number_route`` (telephony/migrations/0002), which returns only
-the organisation, number, location, source label and encrypted auth token for that pair.
+Resolution (docs/architecture.md, "Tenants and isolation"): a webhook carries the Twilio
+subaccount (``AccountSid``) and the organisation's own number (``To`` inbound, ``From`` on
+callbacks about calls and texts we placed) or, on callback URLs we generated, the number's
+id (``pn``). Tenant tables are under row-level security and no tenant is known yet, so the
+lookup goes through the narrow SECURITY DEFINER function ``telephony_number_route``
+(telephony/migrations/0002), which returns only the organisation, number, location, source
+label and encrypted auth token for that pair.
 
 Caching: two small dicts per process, each entry with a TTL (60 s; 5 s for "unknown
 number"). Writes that change numbers, accounts or settings clear this process's cache at

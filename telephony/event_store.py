@@ -1,10 +1,11 @@
 """Stores a webhook event and upserts the call or message it belongs to, in one statement.
 
-This is the hot path of every webhook (DESIGN.md §3: "store the raw event and upsert the Call
-in one transaction"), so it is written as a single SQL statement per event: a data-modifying
-CTE inserts the event (``ON CONFLICT DO NOTHING`` — a retried webhook inserts nothing), then,
-only if the event is new, upserts the caller's contact and the call row and returns the call,
-locked for this transaction. A duplicate returns no row and touches nothing else.
+This is the hot path of every webhook (docs/architecture.md, "An incoming call": "store the
+raw event and upsert the Call in one transaction"), so it is written as a single SQL
+statement per event: a data-modifying CTE inserts the event (``ON CONFLICT DO NOTHING`` — a
+retried webhook inserts nothing), then, only if the event is new, upserts the caller's
+contact and the call row and returns the call, locked for this transaction. A duplicate
+returns no row and touches nothing else.
 
 Runs inside ``tenant_context``: row-level security applies to every statement here.
 """
@@ -25,6 +26,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from telephony.models import Call, CallEvent, EventKind, Message
+from telephony.statuses import CallStatus, MessageStatus
 
 # json.dumps with any option builds a new encoder on every call.
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
@@ -332,31 +334,33 @@ def stored_response(key: EventKey) -> str:
     return body or ""
 
 
-_CALL_STATUS_ORDER = [
-    "queued",
-    "initiated",
-    "ringing",
-    "in-progress",
-    "completed",
-    "busy",
-    "no-answer",
-    "canceled",
-    "failed",
+# A status's place in these lists is part of its stored delivery key, so the lists are
+# spelled out here (not taken from the enums' order) and only ever grow at the end.
+_CALL_STATUS_ORDER: list[str] = [
+    CallStatus.QUEUED,
+    CallStatus.INITIATED,
+    CallStatus.RINGING,
+    CallStatus.IN_PROGRESS,
+    CallStatus.COMPLETED,
+    CallStatus.BUSY,
+    CallStatus.NO_ANSWER,
+    CallStatus.CANCELED,
+    CallStatus.FAILED,
 ]
-_MESSAGE_STATUS_ORDER = [
-    "accepted",
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "canceled",
-    "read",
-    "partially_delivered",
-    "receiving",
-    "received",
+_MESSAGE_STATUS_ORDER: list[str] = [
+    MessageStatus.ACCEPTED,
+    MessageStatus.SCHEDULED,
+    MessageStatus.QUEUED,
+    MessageStatus.SENDING,
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.UNDELIVERED,
+    MessageStatus.FAILED,
+    MessageStatus.CANCELED,
+    MessageStatus.READ,
+    MessageStatus.PARTIALLY_DELIVERED,
+    MessageStatus.RECEIVING,
+    MessageStatus.RECEIVED,
 ]
 # Status callbacks without a SequenceNumber are numbered apart from those with one.
 UNSEQUENCED_STATUS_BASE = 1_000_000

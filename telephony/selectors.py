@@ -15,6 +15,7 @@ from telephony.models import (
     OutboundRequest,
     OutboundStatus,
 )
+from telephony.statuses import QueueResult
 
 
 def consent_latest(*, e164: str, channel: str) -> ConsentEvent | None:
@@ -135,5 +136,5 @@ def queue_exits(*, location_id: int, since: datetime, until: datetime) -> list[Q
     for entered_at, queue_seconds, result in rows:
         left_at = entered_at + timedelta(seconds=queue_seconds or 0)
         if since < left_at <= until:
-            exits.append(QueueExit(left_at, queue_seconds or 0, result == "hangup"))
+            exits.append(QueueExit(left_at, queue_seconds or 0, result == QueueResult.HANGUP))
     return exits

@@ -11,15 +11,16 @@ from telephony.models import OutboundStatus
 
 logger = logging.getLogger(__name__)
 
-# Celery countdowns stay under a minute (DESIGN.md §3); later retries are the caller's.
+# Celery countdowns stay under a minute (docs/architecture.md); later retries are the caller's.
 MAX_COUNTDOWN_SECONDS = 60
 
 
 @shared_task(name="telephony.send_sms_reply", time_limit=40, soft_time_limit=30)
-def send_sms_reply(organization_id: int, message_id: int, reply: str) -> str:
-    """The automatic reply to an incoming keyword text. Idempotent (keyed on the text)."""
+def send_sms_reply(organization_id: int, message_id: int, reply: str, text: str = "") -> str:
+    """The automatic reply to an incoming text: telephony's own to a keyword, or the reply
+    handler's ``text``. Idempotent (keyed on the incoming text)."""
     result = services.sms_reply_send(
-        organization_id=organization_id, message_id=message_id, reply=reply
+        organization_id=organization_id, message_id=message_id, reply=reply, text=text
     )
     _retry_soon(organization_id, result)
     return result.status

@@ -7,6 +7,9 @@ against the URL it requested, which is the public one.
 
 The documents depend only on their arguments, so they are cached: building XML is a fair
 share of a webhook's own work.
+
+Every ``<Say>`` of the platform speaks with one voice (``VOICE``), and every voicemail is
+recorded by one builder (``record_voicemail``), which routing's TwiML uses too.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from django.urls import reverse
+from twilio.twiml import TwiML
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+# The voice of every <Say>, so that a caller hears one voice whichever app wrote the TwiML:
+# Amazon Polly's Joanna, which routing's documents already used; Twilio's basic default
+# voice sounded different on the interim default's voicemail.
+VOICE = "Polly.Joanna"
 VOICEMAIL_MAX_SECONDS = 120
 QUEUE_HOLD_PAUSE_SECONDS = 15
 
@@ -44,6 +52,37 @@ def dial(*, forwarding_e164: str, timeout_seconds: int, phone_number_id: int) ->
     return str(response)
 
 
+def say(parent: TwiML, text: str) -> None:
+    """Add ``<Say>`` in the platform's voice to ``parent`` (a response or a ``<Gather>``)."""
+    parent.say(text, voice=VOICE)
+
+
+def record_voicemail(
+    response: VoiceResponse,
+    *,
+    action: str,
+    recording_status_callback: str,
+    transcribe_callback: str,
+    max_length_seconds: int = VOICEMAIL_MAX_SECONDS,
+    transcribe: bool = True,
+) -> None:
+    """Add the ``<Record>`` of a voicemail to ``response``: a beep, then up to
+    ``max_length_seconds`` of message, ended by silence, a hang-up or "#"; Twilio posts the
+    result to ``action``, the recording's progress to ``recording_status_callback`` and, when
+    ``transcribe``, the transcript to ``transcribe_callback``."""
+    response.record(
+        action=action,
+        method="POST",
+        max_length=max_length_seconds,
+        play_beep=True,
+        finish_on_key="#",
+        recording_status_callback=recording_status_callback,
+        recording_status_callback_method="POST",
+        transcribe=transcribe,
+        transcribe_callback=transcribe_callback,
+    )
+
+
 @lru_cache(maxsize=1024)
 def voicemail(*, location_name: str, phone_number_id: int, after_hours: bool = False) -> str:
     """Ask for a message and record it with a transcription."""
@@ -52,16 +91,11 @@ def voicemail(*, location_name: str, phone_number_id: int, after_hours: bool = F
         greeting = f"Thank you for calling {location_name}. We are closed right now."
     else:
         greeting = f"Thank you for calling {location_name}. Nobody can take your call right now."
-    response.say(greeting + " Please leave a message after the tone and we will call you back.")
-    response.record(
+    say(response, greeting + " Please leave a message after the tone and we will call you back.")
+    record_voicemail(
+        response,
         action=callback_url("voice-record-action", phone_number_id),
-        method="POST",
-        max_length=VOICEMAIL_MAX_SECONDS,
-        play_beep=True,
-        finish_on_key="#",
         recording_status_callback=callback_url("voice-recording-status", phone_number_id),
-        recording_status_callback_method="POST",
-        transcribe=True,
         transcribe_callback=callback_url("voice-transcription", phone_number_id),
     )
     return str(response)
@@ -70,7 +104,7 @@ def voicemail(*, location_name: str, phone_number_id: int, after_hours: bool = F
 @cache
 def goodbye() -> str:
     response = VoiceResponse()
-    response.say("Thank you. Goodbye.")
+    say(response, "Thank you. Goodbye.")
     response.hangup()
     return str(response)
 
@@ -86,7 +120,7 @@ def hangup() -> str:
 def queue_hold() -> str:
     """Played to a caller waiting in a queue, between Twilio's wait-URL requests."""
     response = VoiceResponse()
-    response.say("Thank you for waiting. The next available person will be with you shortly.")
+    say(response, "Thank you for waiting. The next available person will be with you shortly.")
     response.pause(length=QUEUE_HOLD_PAUSE_SECONDS)
     return str(response)
 
@@ -95,9 +129,10 @@ def queue_hold() -> str:
 def unknown_number() -> str:
     """For a call to a number no organisation owns (or a misconfigured one)."""
     response = VoiceResponse()
-    response.say(
+    say(
+        response,
         "Sorry, this number is not in service at the moment. Please check the number and "
-        "try again. Goodbye."
+        "try again. Goodbye.",
     )
     response.hangup()
     return str(response)

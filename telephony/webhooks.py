@@ -1,4 +1,4 @@
-"""Twilio's webhooks: the edge where calls and texts come in (DESIGN.md §3).
+"""Twilio's webhooks: the edge where calls and texts come in (docs/architecture.md, "Flows").
 
 Each handler: refuse an unsigned request; resolve the tenant from the subaccount and the
 organisation's number; check the signature with that organisation's auth token; then, in
@@ -9,13 +9,9 @@ Which number names the tenant: ``pn`` (the number's id) on callback URLs we gene
 otherwise ``To`` for calls and texts that came in, ``From`` for callbacks about calls and
 texts we placed.
 
-This module is also where calls meet the routing app (DESIGN.md §1: the edge may call any
-app's services; telephony's own models and services never import routing). ``route_call``
-is the ``CallRouter`` handed to telephony's voice service: for a location with published
-rules it asks ``routing.services.decide_incoming_call`` and answers with
-``routing.twiml.render_decision``; for any other it answers ``None`` and telephony's interim
-default routing answers instead. A call that left a routed queue schedules routing's spike
-evaluation after commit; nothing else is published.
+Telephony imports no app above it here either (docs/architecture.md): routing's answers, and what
+recovery will do with unanswered calls and replies to texts, reach the services below
+through ``telephony.hooks``, wired in ``coverage_platform/composition.py``.
 """
 
 from __future__ import annotations
@@ -23,26 +19,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from coverage_platform.observability import log_context
-from routing import tasks as routing_tasks
-from routing.engine import Call as RoutedCall
-from routing.engine import QueueState, Reason, Stage
-from routing.services import call_progress_from_twilio, decide_incoming_call
-from routing.services.calls import LocationRef
-from routing.twiml import ActionUrls, render_decision
-from telephony import counters, selectors, services, twiml
-from telephony.directory import NumberRoute, TenantTelephony, route_for, tenant_telephony
+from foundation.observability import log_context
+from telephony import counters, services, twiml
+from telephony.directory import NumberRoute, route_for, tenant_telephony
 from telephony.models import EventKind
 from telephony.signatures import SIGNATURE_HEADER, signature_is_valid
 from tenancy.context import tenant_context
@@ -62,117 +49,6 @@ _UNKNOWN_ANSWER: dict[str, Callable[[], str]] = {
     EventKind.VOICE_CALLBACK_KEYPRESS: twiml.unknown_number,
     EventKind.SMS_INCOMING: twiml.empty_messaging,
 }
-
-# The moment of a routed call each callback reports.
-_STAGES: dict[str, Stage] = {
-    EventKind.VOICE_INCOMING: Stage.INCOMING,
-    EventKind.VOICE_DIAL_ACTION: Stage.DIAL_ENDED,
-    EventKind.VOICE_QUEUE_WAIT: Stage.QUEUE_WAIT,
-    EventKind.VOICE_QUEUE_ACTION: Stage.QUEUE_LEFT,
-    EventKind.VOICE_CALLBACK_KEYPRESS: Stage.CALLBACK_KEYPRESS,
-}
-# Callbacks from a queue, whose wait counts from the caller's first entry into one.
-_QUEUE_STAGES = frozenset({Stage.QUEUE_WAIT, Stage.QUEUE_LEFT, Stage.CALLBACK_KEYPRESS})
-
-
-@lru_cache(maxsize=1024)
-def action_urls(phone_number_id: int) -> ActionUrls:
-    """Telephony's callback webhooks for routing's TwiML, each tagged with the number
-    (``pn``), so that every callback — recording status included — finds its tenant."""
-    return ActionUrls(
-        dial_action=twiml.callback_url("voice-dial-action", phone_number_id),
-        queue_wait=twiml.callback_url("voice-queue-wait", phone_number_id),
-        queue_action=twiml.callback_url("voice-queue-action", phone_number_id),
-        callback_keypress=twiml.callback_url("voice-callback-keypress", phone_number_id),
-        voicemail_action=twiml.callback_url("voice-record-action", phone_number_id),
-        recording_status=twiml.callback_url("voice-recording-status", phone_number_id),
-        transcription=twiml.callback_url("voice-transcription", phone_number_id),
-    )
-
-
-def _query_id(query: Mapping[str, str], name: str) -> int | None:
-    value = query.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
-
-def route_call(
-    moment: services.CallMoment, config: TenantTelephony
-) -> services.CallDecision | None:
-    """Routing's answer for a moment of a call, or ``None`` for telephony's interim default.
-
-    A new call is routed by its number's location. A callback is routed when its URL carries
-    the ``location`` routing put there (the call started under published rules), with the
-    ``version`` it started with; callbacks of calls that started on the interim default
-    carry none and stay on it. Runs in the tenant's transaction.
-    """
-    stage = _STAGES.get(moment.kind)
-    if stage is None:
-        return None
-    if stage == Stage.INCOMING:
-        location_id, version_id = moment.location_id, None
-    else:
-        routed_location = _query_id(moment.query, "location")
-        # Signed by the organisation's own token, and still only one of its own locations.
-        if routed_location is None or config.location(routed_location) is None:
-            return None
-        location_id, version_id = routed_location, _query_id(moment.query, "version")
-    progress = call_progress_from_twilio(
-        stage=stage, params={**moment.params, "step": moment.query.get("step", "")}
-    )
-    at = moment.at
-    if stage in _QUEUE_STAGES:
-        progress = replace(progress, queue_seconds=_waited(moment, progress.queue_seconds))
-
-    def queue_state() -> QueueState:
-        snapshot = selectors.queue_snapshot(
-            organization_id=moment.organization_id, location_id=location_id, at=at
-        )
-        return QueueState(snapshot.waiting, snapshot.longest_wait_seconds)
-
-    decision = decide_incoming_call(
-        location=LocationRef(location_id, moment.organization_id),
-        call=RoutedCall(
-            call_sid=moment.call_sid,
-            from_number=moment.params.get("From", ""),
-            to_number=moment.params.get("To", ""),
-            progress=progress,
-        ),
-        queue_state=queue_state,
-        version_id=version_id,
-        now=at,
-    )
-    if decision.reason == Reason.UNCONFIGURED:
-        # Nothing published for this location: telephony's interim default answers.
-        return None
-    return services.CallDecision(
-        twiml=render_decision(decision, action_urls=action_urls(moment.phone_number_id)),
-        is_after_hours=not decision.is_open,
-        routing_version_id=decision.version_id,
-    )
-
-
-def _waited(moment: services.CallMoment, queue_time: int) -> int:
-    """How long the caller has been waiting: since they first entered a queue, not only
-    this stay (Twilio's QueueTime). A caller that routing takes out of the queue to ring a
-    freed agent, who does not answer, is queued again with QueueTime back at zero; without
-    this, overflow after N seconds of waiting would never come for them."""
-    first = selectors.first_queued_at(call_sid=moment.call_sid)
-    if first is None:
-        return queue_time
-    return max(queue_time, round((moment.at - first).total_seconds()))
-
-
-def _evaluate_spike_after_commit(organization_id: int, location_id: int) -> None:
-    """Once the transaction commits, have a worker compare the location's last 15 minutes
-    of queue exits with its alert thresholds (routing's ``evaluate_spike`` task)."""
-
-    def publish() -> None:
-        try:
-            routing_tasks.evaluate_spike.apply_async((organization_id, location_id), retry=False)
-        except Exception:  # The broker is down: the next queue exit evaluates again.
-            logger.warning("spike evaluation not queued", extra={"location_id": location_id})
-
-    transaction.on_commit(publish)
 
 
 def _number_param(kind: str, direction: str) -> str:
@@ -269,20 +145,14 @@ def _receive(request: HttpRequest, kind: str) -> HttpResponse:
                     received_at=received_at,
                 ).body
             else:
-                answer = services.receive_voice_event(
+                body = services.receive_voice_event(
                     route=route,
                     config=config,
                     kind=kind,
                     params=params,
                     received_at=received_at,
-                    router=route_call,
                     query=query,
-                )
-                if kind == EventKind.VOICE_QUEUE_ACTION and answer.routed and not answer.duplicate:
-                    queue_location = _query_id(query, "location")
-                    if queue_location is not None:
-                        _evaluate_spike_after_commit(route.organization_id, queue_location)
-                body = answer.body
+                ).body
         return _answer(body)
 
 

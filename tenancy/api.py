@@ -1,26 +1,27 @@
 """The tenancy REST API (``/api/v1/``): the organisation, locations, members and teams.
 
-Thin views: the tenant is already resolved (TenantMiddleware and ApiKeyAuthentication) and
-every queryset is scoped to it; a view validates input with a serializer, calls one service
-and renders. Object routes look the object up before checking the role, so another
-organisation's id is a 404 for every caller, never a 403 that would tell it exists.
+Thin views on the access kit's ``TenantAPIView``: the tenant is already resolved
+(TenantMiddleware and ApiKeyAuthentication) and every queryset is scoped to it; a view
+validates input with a serializer, calls one service and renders. Object routes look the
+object up before checking the role, so another organisation's id is a 404 for every caller,
+never a 403 that would tell it exists.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tenancy import services
+from tenancy.access.api import TenantAPIView
 from tenancy.models import Location, Membership, Team, TeamMember
-from tenancy.resolution import Tenant
-from tenancy.roles import CAPABILITIES, Capability
+from tenancy.roles import Capability
 from tenancy.serializers import (
     LocationCreateSerializer,
     LocationFilterSerializer,
@@ -39,78 +40,6 @@ from tenancy.serializers import (
 )
 
 READ = Capability.VIEW_ORGANIZATION
-
-
-class TenantAPIView(generics.GenericAPIView[Any]):
-    # Base of tenancy API views: role per method, the acting tenant, input parsing. Comments
-    # rather than docstrings on the bases: drf-spectacular publishes a view's (inherited)
-    # docstring as its operations' description.
-
-    capabilities_by_method: ClassVar[dict[str, Capability]] = {}
-    required_capability: ClassVar[Capability] = READ
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # HEAD runs the GET handler, so it needs GET's capability (HasTenantRole would
-        # otherwise fall back to required_capability and answer 200 where GET is a 403).
-        if "GET" in cls.capabilities_by_method:
-            cls.capabilities_by_method = {"HEAD": cls.capabilities_by_method["GET"]} | dict(
-                cls.capabilities_by_method
-            )
-
-    @property
-    def tenant(self) -> Tenant:
-        tenant: Tenant | None = getattr(self.request._request, "tenant", None)
-        if tenant is None:  # HasTenantRole refuses such requests before any handler runs.
-            raise RuntimeError("API view reached without a resolved tenant.")
-        return tenant
-
-    def check_permissions(self, request: Request) -> None:
-        # Object first, role second: a foreign id is a 404 whatever the caller's role.
-        has_tenant = getattr(request._request, "tenant", None) is not None
-        if has_tenant and self.lookup_url_kwarg_name() in self.kwargs:
-            self.get_object()
-        super().check_permissions(request)
-
-    def lookup_url_kwarg_name(self) -> str:
-        return self.lookup_url_kwarg or self.lookup_field
-
-    def get_object(self) -> Any:
-        if not hasattr(self, "_object"):
-            self._object = super().get_object()
-        return self._object
-
-    def permission_denied(
-        self, request: Request, message: str | None = None, code: str | None = None
-    ) -> NoReturn:
-        tenant: Tenant | None = getattr(request._request, "tenant", None)
-        if tenant is not None and message is None:
-            capability = self.capabilities_by_method.get(request.method or "GET") or (
-                self.required_capability
-            )
-            roles = ", ".join(sorted(CAPABILITIES[capability]))
-            message = f"Only these roles may do this: {roles}. This caller's role is {tenant.role}."
-        super().permission_denied(request, message=message, code=code)
-
-    def parse(
-        self, serializer_class: type[serializers.Serializer[Any]], **kwargs: Any
-    ) -> dict[str, Any]:
-        """The body, validated by ``serializer_class`` (a 400 with its fields if invalid)."""
-        serializer = serializer_class(
-            data=self.request.data,
-            context={"tenant": self.tenant, "request": self.request},
-            **kwargs,
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def filters(self, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
-        """The query-string filters, validated by ``serializer_class``."""
-        # A plain dict, not the QueryDict: DRF reads a boolean missing from form-like input
-        # as False, which would turn "no is_active filter" into "only inactive".
-        serializer = serializer_class(data=self.request.query_params.dict())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
 
 class TenantListView(mixins.ListModelMixin, TenantAPIView):

@@ -8,21 +8,19 @@ the fallback, never after it (tests/tenancy/test_api.py checks that).
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path, re_path, register_converter
+from django.urls import URLPattern, URLResolver, path, re_path
 
-from coverage_platform.api import ObjectIdConverter, not_found
 from tenancy import api
-
-register_converter(ObjectIdConverter, "object_id")
+from tenancy.access.errors import not_found
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("organization/", api.OrganizationView.as_view(), name="api-organization"),
     path("locations/", api.LocationListView.as_view(), name="api-location-list"),
-    path("locations/<object_id:pk>/", api.LocationDetailView.as_view(), name="api-location-detail"),
+    path("locations/<id:pk>/", api.LocationDetailView.as_view(), name="api-location-detail"),
     path("members/", api.MemberListView.as_view(), name="api-member-list"),
-    path("members/<object_id:pk>/", api.MemberDetailView.as_view(), name="api-member-detail"),
+    path("members/<id:pk>/", api.MemberDetailView.as_view(), name="api-member-detail"),
     path("teams/", api.TeamListView.as_view(), name="api-team-list"),
-    path("teams/<object_id:pk>/", api.TeamDetailView.as_view(), name="api-team-detail"),
+    path("teams/<id:pk>/", api.TeamDetailView.as_view(), name="api-team-detail"),
     # Nothing below this line: it answers every path not matched above.
     re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
 ]

@@ -8,15 +8,13 @@ render each field with ``includes/field.html`` (label, input, its errors, help).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from phonenumbers import geocoder
 
+from foundation.phones import PhoneNumberField, read_phones_in, region_choices
 from tenancy.models import TIME_ZONE_CHOICES, Membership, validate_time_zone
 from tenancy.roles import Role
 
@@ -30,39 +28,6 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     for field, errors in error.error_dict.items():
         target = field if field in form.fields and field != NON_FIELD_ERRORS else None
         form.add_error(target, errors)
-
-
-@cache
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166 regions that phone numbers can be parsed for, named in English."""
-    choices = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
-        calling_code = phonenumbers.country_code_for_region(region)
-        choices.append((region, f"{name or region} ({region}, +{calling_code})"))
-    return sorted(choices, key=lambda choice: choice[1])
-
-
-def normalise_phone(raw: str, *, region: str) -> str:
-    """``raw`` as E.164, reading national numbers as numbers of ``region``."""
-    example = phonenumbers.example_number(region)
-    hint = (
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        if example
-        else "+1 212 555 0100"
-    )
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            "Enter a valid phone number, for example %(hint)s.",
-            code="invalid_phone",
-            params={"hint": hint},
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class TimeZoneField(forms.ChoiceField):
@@ -87,8 +52,7 @@ class LocationForm(forms.Form):
     name = forms.CharField(max_length=120)
     time_zone = TimeZoneField(label="Time zone")
     address = forms.CharField(max_length=300, required=False)
-    phone = forms.CharField(
-        max_length=40,
+    phone = PhoneNumberField(
         required=False,
         help_text="National numbers are read as numbers of the organisation's country.",
     )
@@ -98,14 +62,10 @@ class LocationForm(forms.Form):
 
     def __init__(self, *args: Any, region: str, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.region = region
+        read_phones_in(self, region=region)
         if not editing:
             # New locations start active; the switch is only offered when editing.
             del self.fields["is_active"]
-
-    def clean_phone(self) -> str:
-        raw: str = self.cleaned_data["phone"].strip()
-        return normalise_phone(raw, region=self.region) if raw else ""
 
 
 class TeamForm(forms.Form):
@@ -172,7 +132,7 @@ class OrganizationSettingsForm(forms.Form):
         label="Time zone", help_text="Used where a location has no time zone of its own."
     )
     country = forms.ChoiceField(
-        choices=country_choices, help_text="Reads national phone numbers; picks holidays."
+        choices=region_choices, help_text="Reads national phone numbers; picks holidays."
     )
     sms_help_text = forms.CharField(
         label="SMS help text",

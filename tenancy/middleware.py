@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 
-from coverage_platform.observability import log_context
+from foundation.observability import log_context
 from tenancy import resolution
 from tenancy.context import tenant_context
 from tenancy.resolution import Tenant

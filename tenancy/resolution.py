@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import HttpRequest
 
 from tenancy.models import ApiKey, Membership, Organization
-from tenancy.roles import Capability, role_can
+from tenancy.roles import AnyCapability, role_can
 
 API_KEY_PREFIX = "cpk"
 # cpk_<organisation id>_<secret>: the organisation id lets the key be looked up inside its
@@ -34,7 +34,7 @@ class Tenant:
     membership: Membership | None = None
     api_key: ApiKey | None = None
 
-    def can(self, capability: Capability) -> bool:
+    def can(self, capability: AnyCapability) -> bool:
         return role_can(self.role, capability)
 
 

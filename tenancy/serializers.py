@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-import phonenumbers
 from rest_framework import serializers
 
-from coverage_platform.api import BIGINT_MAX
+from foundation.phones import PhoneNumberSerializerField, is_known_region
+from tenancy.access.converters import BIGINT_MAX
 from tenancy.models import Location, Membership, Organization, Team
 from tenancy.resolution import Tenant
 from tenancy.roles import Role
@@ -70,19 +70,10 @@ def validate_time_zone_name(value: str) -> str:
     return value
 
 
-def normalise_phone(value: str, *, region: str) -> str:
-    """``value`` as E.164, read as a national number of ``region`` when it has no ``+``."""
-    if not value.strip():
-        return ""
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise serializers.ValidationError(
-            "Enter a valid phone number, in international form such as +12125550100."
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def organization_country(context: Mapping[str, Any]) -> str:
+    """The caller's organisation's country, in which national phone numbers are read."""
+    tenant: Tenant = context["tenant"]
+    return tenant.organization.country
 
 
 def _name_taken(queryset: Any, name: str, instance: Any) -> bool:
@@ -118,7 +109,7 @@ class OrganizationUpdateSerializer(InputSerializer):
 
     def validate_country(self, value: str) -> str:
         country = value.upper()
-        if country not in phonenumbers.SUPPORTED_REGIONS:
+        if not is_known_region(country):
             raise serializers.ValidationError(
                 f"{value!r} is not a known country code; use ISO 3166 alpha-2, e.g. US."
             )
@@ -139,8 +130,8 @@ class LocationCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     time_zone = serializers.CharField(max_length=64, help_text=TIME_ZONE_HELP)
     address = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    phone = serializers.CharField(
-        max_length=40, allow_blank=True, required=False, help_text=PHONE_HELP
+    phone = PhoneNumberSerializerField(
+        region=organization_country, allow_blank=True, required=False, help_text=PHONE_HELP
     )
 
     def validate_name(self, value: str) -> str:
@@ -150,9 +141,6 @@ class LocationCreateSerializer(InputSerializer):
 
     def validate_time_zone(self, value: str) -> str:
         return validate_time_zone_name(value)
-
-    def validate_phone(self, value: str) -> str:
-        return normalise_phone(value, region=self.tenant().organization.country)
 
 
 class LocationUpdateSerializer(LocationCreateSerializer):

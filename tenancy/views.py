@@ -1,30 +1,27 @@
 """Browser pages of the tenancy app: resolve access, call one service or selector, render.
 
-``TenantMiddleware`` has already resolved ``request.tenant`` for every ``/o/<slug>/`` page
-(another organisation, or one the user is not a member of, is a 404 before a view runs);
-each view checks its capability here, on the server: 403 for a member whose role lacks it.
+Each view declares its capability, methods and URL objects with ``tenant_page`` (the access
+kit): another organisation's objects are a 404 for every role, a member whose role lacks
+the capability gets 403, and the view receives its objects already found in the tenant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, Concatenate
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.http.request import QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from tenancy import selectors, services
+from tenancy.access.pages import GET_POST, POST, TenantRequest, tenant_page
 from tenancy.forms import (
     ApiKeyForm,
     InviteMemberForm,
@@ -38,56 +35,8 @@ from tenancy.forms import (
 )
 from tenancy.middleware import SESSION_ORGANIZATION_KEY
 from tenancy.models import ApiKey, Location, Membership, Organization, Team
-from tenancy.resolution import Tenant, member_organizations
+from tenancy.resolution import member_organizations
 from tenancy.roles import Capability, Role
-
-
-class TenantRequest(HttpRequest):
-    """What the middleware (ours and django-htmx's) adds to a request, for type checking."""
-
-    tenant: Tenant
-    htmx: HtmxDetails
-
-
-TenantView = Callable[Concatenate[TenantRequest, ...], HttpResponse]
-
-
-def tenant_view(
-    capability: Capability,
-    *,
-    methods: tuple[str, ...] = ("GET", "HEAD"),
-    objects: dict[str, type[models.Model]] | None = None,
-) -> Callable[[TenantView], Callable[..., HttpResponse]]:
-    """Let the view run only for a member whose role holds ``capability``.
-
-    The capability is checked before the method, so a member without it gets 403 whatever
-    they send; the organisation slug in the URL was consumed by the middleware. ``objects``
-    names the URL's object ids and their models: an id that is not this organisation's is a
-    404 for every role, so a 403 never tells another organisation's ids from missing ones.
-    """
-
-    def decorator(view: TenantView) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
-            tenant: Tenant | None = getattr(request, "tenant", None)
-            if tenant is None or tenant.organization.slug != org_slug:
-                raise Http404("No such organisation.")
-            if not tenant.can(capability):
-                for name, model in (objects or {}).items():
-                    if not model._default_manager.filter(pk=kwargs[name]).exists():
-                        raise Http404
-                raise PermissionDenied
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, **kwargs)  # type: ignore[arg-type]
-
-        return wrapped
-
-    return decorator
-
-
-POST = ("POST",)
-GET_POST = ("GET", "HEAD", "POST")
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -116,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"choices": organizations})
 
 
-@tenant_view(Capability.VIEW_ORGANIZATION)
+@tenant_page(Capability.VIEW_ORGANIZATION)
 def org_home(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/org_home.html", {"overview": selectors.organization_overview()})
 
@@ -157,12 +106,12 @@ def _member_row(
     )
 
 
-@tenant_view(Capability.VIEW_MEMBERS)
+@tenant_page(Capability.VIEW_MEMBERS)
 def members(request: TenantRequest) -> HttpResponse:
     return _members_page(request)
 
 
-@tenant_view(Capability.MANAGE_MEMBERS, methods=POST)
+@tenant_page(Capability.MANAGE_MEMBERS, methods=POST)
 def member_invite(request: TenantRequest) -> HttpResponse:
     form = InviteMemberForm(request.POST)
     if form.is_valid():
@@ -178,13 +127,12 @@ def member_invite(request: TenantRequest) -> HttpResponse:
 
 def _member_change(
     request: TenantRequest,
-    membership_id: int,
+    membership: Membership,
     change: Callable[[Membership], Membership],
     notice: str,
 ) -> HttpResponse:
     """Apply ``change`` to one membership; htmx gets the updated table row back, a plain
     form post gets the page (with the error beside the row, or a notice)."""
-    membership = get_object_or_404(selectors.member_list(), pk=membership_id)
     try:
         membership = change(membership)
     except ValidationError as error:
@@ -205,11 +153,14 @@ def _member_change(
     return _org_redirect(request, "members")
 
 
-@tenant_view(Capability.MANAGE_MEMBERS, methods=POST, objects={"membership_id": Membership})
-def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
+# Members are found with their user, whose email the row and the notices show.
+MEMBER = {"membership_id": selectors.member_list}
+
+
+@tenant_page(Capability.MANAGE_MEMBERS, methods=POST, objects=MEMBER)
+def member_role(request: TenantRequest, membership: Membership) -> HttpResponse:
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
-        membership = get_object_or_404(selectors.member_list(), pk=membership_id)
         message = " ".join(str(message) for message in form.errors["role"])
         if request.htmx:
             return _member_row(request, membership, error=message)
@@ -217,20 +168,20 @@ def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     role = form.cleaned_data["role"]
     return _member_change(
         request,
-        membership_id,
+        membership,
         lambda m: services.member_change_role(actor=request.tenant, membership=m, role=role),
         "Role changed.",
     )
 
 
-@tenant_view(Capability.MANAGE_MEMBERS, methods=POST, objects={"membership_id": Membership})
-def member_active(request: TenantRequest, membership_id: int) -> HttpResponse:
+@tenant_page(Capability.MANAGE_MEMBERS, methods=POST, objects=MEMBER)
+def member_active(request: TenantRequest, membership: Membership) -> HttpResponse:
     form = MemberActiveForm(request.POST)
     form.is_valid()  # A checkbox cannot be invalid: absent means "deactivate".
     active = bool(form.cleaned_data.get("active"))
     return _member_change(
         request,
-        membership_id,
+        membership,
         lambda m: services.member_set_active(actor=request.tenant, membership=m, active=active),
         "Reactivated." if active else "Deactivated.",
     )
@@ -239,7 +190,7 @@ def member_active(request: TenantRequest, membership_id: int) -> HttpResponse:
 # Locations -------------------------------------------------------------------------------
 
 
-@tenant_view(Capability.VIEW_ORGANIZATION)
+@tenant_page(Capability.VIEW_ORGANIZATION)
 def locations(request: TenantRequest) -> HttpResponse:
     return render(
         request,
@@ -251,7 +202,7 @@ def locations(request: TenantRequest) -> HttpResponse:
     )
 
 
-@tenant_view(Capability.MANAGE_LOCATIONS, methods=GET_POST)
+@tenant_page(Capability.MANAGE_LOCATIONS, methods=GET_POST)
 def location_create(request: TenantRequest) -> HttpResponse:
     organization = request.tenant.organization
     form = LocationForm(
@@ -270,9 +221,8 @@ def location_create(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/location_form.html", {"form": form, "location": None})
 
 
-@tenant_view(Capability.MANAGE_LOCATIONS, methods=GET_POST, objects={"location_id": Location})
-def location_edit(request: TenantRequest, location_id: int) -> HttpResponse:
-    location = get_object_or_404(Location.objects, pk=location_id)
+@tenant_page(Capability.MANAGE_LOCATIONS, methods=GET_POST, objects={"location_id": Location})
+def location_edit(request: TenantRequest, location: Location) -> HttpResponse:
     initial = {
         "name": location.name,
         "time_zone": location.time_zone,
@@ -302,12 +252,12 @@ def location_edit(request: TenantRequest, location_id: int) -> HttpResponse:
 # Teams -----------------------------------------------------------------------------------
 
 
-@tenant_view(Capability.MANAGE_TEAMS)
+@tenant_page(Capability.MANAGE_TEAMS)
 def teams(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/teams.html", {"teams": selectors.team_list()})
 
 
-@tenant_view(Capability.MANAGE_TEAMS, methods=GET_POST)
+@tenant_page(Capability.MANAGE_TEAMS, methods=GET_POST)
 def team_create(request: TenantRequest) -> HttpResponse:
     form = TeamForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -342,9 +292,8 @@ def _team_page(
     )
 
 
-@tenant_view(Capability.MANAGE_TEAMS, methods=GET_POST, objects={"team_id": Team})
-def team_edit(request: TenantRequest, team_id: int) -> HttpResponse:
-    team = get_object_or_404(Team.objects, pk=team_id)
+@tenant_page(Capability.MANAGE_TEAMS, methods=GET_POST, objects={"team_id": Team})
+def team_edit(request: TenantRequest, team: Team) -> HttpResponse:
     if request.method != "POST":
         return _team_page(request, team)
     form = TeamForm(request.POST, initial={"name": team.name, "description": team.description})
@@ -361,9 +310,8 @@ def team_edit(request: TenantRequest, team_id: int) -> HttpResponse:
     return _team_page(request, team, form=form)
 
 
-@tenant_view(Capability.MANAGE_TEAMS, methods=POST, objects={"team_id": Team})
-def team_members(request: TenantRequest, team_id: int) -> HttpResponse:
-    team = get_object_or_404(Team.objects, pk=team_id)
+@tenant_page(Capability.MANAGE_TEAMS, methods=POST, objects={"team_id": Team})
+def team_members(request: TenantRequest, team: Team) -> HttpResponse:
     members_form = TeamMembersForm(
         request.POST,
         memberships=selectors.team_member_candidates(team),
@@ -381,12 +329,12 @@ def team_members(request: TenantRequest, team_id: int) -> HttpResponse:
 # API keys --------------------------------------------------------------------------------
 
 
-@tenant_view(Capability.MANAGE_API_KEYS)
+@tenant_page(Capability.MANAGE_API_KEYS)
 def api_keys(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/api_keys.html", {"api_keys": selectors.api_key_list()})
 
 
-@tenant_view(Capability.MANAGE_API_KEYS, methods=GET_POST)
+@tenant_page(Capability.MANAGE_API_KEYS, methods=GET_POST)
 def api_key_create(request: TenantRequest) -> HttpResponse:
     form = ApiKeyForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -405,13 +353,12 @@ def api_key_create(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/api_key_form.html", {"form": form})
 
 
-@tenant_view(Capability.MANAGE_API_KEYS, methods=POST, objects={"key_id": ApiKey})
-def api_key_revoke(request: TenantRequest, key_id: int) -> HttpResponse:
-    api_key = get_object_or_404(ApiKey.objects.select_related("created_by"), pk=key_id)
-    services.api_key_revoke(actor=request.tenant, api_key=api_key)
+@tenant_page(Capability.MANAGE_API_KEYS, methods=POST, objects={"key_id": selectors.api_key_list})
+def api_key_revoke(request: TenantRequest, key: ApiKey) -> HttpResponse:
+    services.api_key_revoke(actor=request.tenant, api_key=key)
     if request.htmx:
-        return render(request, "tenancy/api_keys.html#key_row", {"key": api_key})
-    messages.success(request, f"API key “{api_key.name}” was revoked.")
+        return render(request, "tenancy/api_keys.html#key_row", {"key": key})
+    messages.success(request, f"API key “{key.name}” was revoked.")
     return _org_redirect(request, "api-keys")
 
 
@@ -427,7 +374,7 @@ def _settings_initial(organization: Organization) -> dict[str, str]:
     }
 
 
-@tenant_view(Capability.MANAGE_ORGANIZATION, methods=GET_POST)
+@tenant_page(Capability.MANAGE_ORGANIZATION, methods=GET_POST)
 def org_settings(request: TenantRequest) -> HttpResponse:
     organization = request.tenant.organization
     form = OrganizationSettingsForm(_posted(request), initial=_settings_initial(organization))
@@ -444,7 +391,7 @@ def org_settings(request: TenantRequest) -> HttpResponse:
     return render(request, "tenancy/settings.html", {"form": form})
 
 
-@tenant_view(Capability.VIEW_AUDIT)
+@tenant_page(Capability.VIEW_AUDIT)
 def audit(request: TenantRequest) -> HttpResponse:
     page = selectors.audit_page(
         organization=request.tenant.organization, page=request.GET.get("page")

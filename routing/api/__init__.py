@@ -1,9 +1,9 @@
 """The routing REST API (``/api/v1/routing/``): drafts, publishing, versions, preview,
 coverage, emergency closures, presence and agents' dial targets.
 
-Thin views: objects named in the path are looked up in the caller's organisation before the
-role is checked (another organisation's id is a 404 for every caller); input is parsed by a
-serializer; one service call does the work."""
+Thin views on the access kit's ``TenantAPIView``: objects named in the path are looked up in
+the caller's organisation before the role is checked (another organisation's id is a 404 for
+every caller); input is parsed by a serializer; one service call does the work."""
 
 from __future__ import annotations
 

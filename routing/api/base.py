@@ -1,81 +1,46 @@
-"""The base of routing API views: objects first, role second; ids in paths."""
+"""What routing's API views declare: their capabilities, the objects their paths name, and
+those paths' OpenAPI parameters. The access checks themselves are the kit's
+(``tenancy.access.api.TenantAPIView``)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from django.db.models import QuerySet
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter
-from rest_framework import generics, serializers
-from rest_framework.request import Request
-
+from routing.capabilities import RoutingCapability
 from routing.models import RoutingVersion
+from tenancy.access.api import TenantAPIView
+from tenancy.access.schema import id_parameter
 from tenancy.models import Location, Membership
-from tenancy.resolution import Tenant
-from tenancy.roles import Capability
 
-VIEW = Capability.VIEW_ROUTING
+VIEW = RoutingCapability.VIEW_ROUTING
 
-MANAGE = Capability.MANAGE_ROUTING
+MANAGE = RoutingCapability.MANAGE_ROUTING
 
-PRESENCE = Capability.SET_OWN_PRESENCE
+PRESENCE = RoutingCapability.SET_OWN_PRESENCE
 
+LOCATION_ID = id_parameter("location_id", "location")
 
-def _id_parameter(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name,
-        {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1},
-        OpenApiParameter.PATH,
-        description=f"The {what}'s id.",
-    )
+VERSION_ID = id_parameter("version_id", "routing version")
+
+MEMBERSHIP_ID = id_parameter("membership_id", "member")
 
 
-LOCATION_ID = _id_parameter("location_id", "location")
+def _active_members() -> QuerySet[Membership]:
+    # Routing rings active members only: a deactivated member's presence and dial target
+    # are not routing's to read or set.
+    return Membership.objects.filter(is_active=True)
 
-VERSION_ID = _id_parameter("version_id", "routing version")
 
-MEMBERSHIP_ID = _id_parameter("membership_id", "member")
+# For url_objects: each path id is found in the tenant before the role is checked, and the
+# object is set on the view under its name (self.location, self.version, self.membership).
+LOCATION = {"location_id": Location}
+VERSION = {"version_id": RoutingVersion}
+MEMBER = {"membership_id": _active_members}
 
 
-class RoutingAPIView(generics.GenericAPIView[Any]):
-    # Base of routing API views (a comment, not a docstring: drf-spectacular publishes
-    # docstrings as operation descriptions).
+class RoutingAPIView(TenantAPIView):
+    # Declarations only. A method a view names no capability for (OPTIONS, or one it does
+    # not answer) needs routing's read capability, so a role outside routing learns nothing
+    # of routing's endpoints, not even their methods.
 
-    capabilities_by_method: ClassVar[dict[str, Capability]] = {}
-    required_capability: ClassVar[Capability] = VIEW
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "GET" in cls.capabilities_by_method:
-            cls.capabilities_by_method = {"HEAD": cls.capabilities_by_method["GET"]} | dict(
-                cls.capabilities_by_method
-            )
-
-    @property
-    def tenant(self) -> Tenant:
-        tenant: Tenant | None = getattr(self.request._request, "tenant", None)
-        if tenant is None:  # HasTenantRole refuses such requests before any handler runs.
-            raise RuntimeError("API view reached without a resolved tenant.")
-        return tenant
-
-    def check_permissions(self, request: Request) -> None:
-        # Objects first, role second: a foreign id is a 404 whatever the caller's role.
-        if getattr(request._request, "tenant", None) is not None:
-            if "location_id" in self.kwargs:
-                self.location = get_object_or_404(
-                    Location.objects.all(), pk=self.kwargs["location_id"]
-                )
-            if "version_id" in self.kwargs:
-                self.version = get_object_or_404(
-                    RoutingVersion.objects.all(), pk=self.kwargs["version_id"]
-                )
-            if "membership_id" in self.kwargs:
-                self.membership = get_object_or_404(
-                    Membership.objects.all(), pk=self.kwargs["membership_id"], is_active=True
-                )
-        super().check_permissions(request)
-
-    def parse(self, serializer_class: type[serializers.Serializer[Any]]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+    required_capability = VIEW

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from routing import selectors, services
-from routing.api.base import MANAGE, MEMBERSHIP_ID, PRESENCE, VIEW, RoutingAPIView
+from routing.api.base import MANAGE, MEMBER, MEMBERSHIP_ID, PRESENCE, VIEW, RoutingAPIView
 from routing.models import AgentProfile, CallbackRequest, Notification
 from routing.serializers import (
     AgentProfileSerializer,
@@ -56,6 +56,8 @@ class PresenceDetailView(RoutingAPIView):
     """A member's presence: available, busy, on break or offline."""
 
     capabilities_by_method = {"GET": PRESENCE, "PUT": PRESENCE}
+    url_objects = MEMBER
+    membership: Membership
     serializer_class = PresenceSerializer
 
     def _allowed(self) -> Membership:
@@ -108,8 +110,9 @@ class AgentProfileListView(RoutingAPIView):
 @extend_schema_view(
     put=extend_schema(
         summary="Set a member's dial target (owner, supervisor)",
-        description="`phone` in international form (E.164 after normalising) and/or a Twilio "
-        "Client `client_identity`. Published versions keep their targets: publish again.",
+        description="`phone` (stored as E.164; a national number is read in the "
+        "organisation's country) and/or a Twilio Client `client_identity`. Published "
+        "versions keep their targets: publish again.",
         parameters=[MEMBERSHIP_ID],
         request=AgentProfileWriteSerializer,
     )
@@ -118,6 +121,8 @@ class AgentProfileView(RoutingAPIView):
     """One member's dial target."""
 
     capabilities_by_method = {"PUT": MANAGE}
+    url_objects = MEMBER
+    membership: Membership
     serializer_class = AgentProfileSerializer
 
     def put(self, request: Request, membership_id: int) -> Response:

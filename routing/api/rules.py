@@ -13,7 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from routing import document, loading, selectors, services
-from routing.api.base import LOCATION_ID, MANAGE, VERSION_ID, VIEW, RoutingAPIView
+from routing.api.base import (
+    LOCATION,
+    LOCATION_ID,
+    MANAGE,
+    VERSION,
+    VERSION_ID,
+    VIEW,
+    RoutingAPIView,
+)
 from routing.coverage import coverage_grid
 from routing.diff import rules_diff
 from routing.engine import QueueState
@@ -99,6 +107,8 @@ class DraftView(RoutingAPIView):
     """The draft: the rules being edited for a location."""
 
     capabilities_by_method = {"GET": VIEW, "PUT": MANAGE}
+    url_objects = LOCATION
+    location: Location
     serializer_class = DraftSerializer
 
     def get(self, request: Request, location_id: int) -> Response:
@@ -128,6 +138,8 @@ class PublishView(RoutingAPIView):
     """Publishing: the draft becomes an immutable version that new calls use at once."""
 
     capabilities_by_method = {"POST": MANAGE}
+    url_objects = LOCATION
+    location: Location
     serializer_class = VersionSerializer
 
     def post(self, request: Request, location_id: int) -> Response:
@@ -150,6 +162,8 @@ class VersionListView(RoutingAPIView):
     """Published versions of a location, newest first (cursor-paginated)."""
 
     capabilities_by_method = {"GET": VIEW}
+    url_objects = LOCATION
+    location: Location
     serializer_class = VersionSerializer
 
     def get_queryset(self) -> QuerySet[RoutingVersion]:
@@ -168,10 +182,13 @@ class VersionDetailView(RoutingAPIView):
     the version before."""
 
     capabilities_by_method = {"GET": VIEW}
+    url_objects = VERSION
+    version: RoutingVersion
     serializer_class = VersionDetailSerializer
 
     def get(self, request: Request, version_id: int) -> Response:
-        version = self.version
+        # The detail serializer reads two computed attributes off the instance.
+        version: Any = self.version
         previous = selectors.previous_version(version)
         version.changes = rules_diff(
             previous.rules if previous else None,
@@ -196,6 +213,8 @@ class VersionRestoreView(RoutingAPIView):
     """Restoring publishes an old version's rules as a new version; history is kept."""
 
     capabilities_by_method = {"POST": MANAGE}
+    url_objects = VERSION
+    version: RoutingVersion
     serializer_class = VersionSerializer
 
     def post(self, request: Request, version_id: int) -> Response:
@@ -221,6 +240,8 @@ class PreviewView(RoutingAPIView):
     """The preview runs the same engine as real calls."""
 
     capabilities_by_method = {"POST": VIEW}
+    url_objects = LOCATION
+    location: Location
     serializer_class = PreviewSerializer
 
     def post(self, request: Request, location_id: int) -> Response:
@@ -254,6 +275,8 @@ class CoverageView(RoutingAPIView):
     """The 24 × 7 coverage grid in the location's wall-clock time."""
 
     capabilities_by_method = {"GET": VIEW}
+    url_objects = LOCATION
+    location: Location
     serializer_class = CoverageSerializer
 
     def get(self, request: Request, location_id: int) -> Response:
@@ -317,6 +340,8 @@ class EmergencyView(RoutingAPIView):
     """A one-click closure of a location."""
 
     capabilities_by_method = {"GET": VIEW, "PUT": MANAGE, "DELETE": MANAGE}
+    url_objects = LOCATION
+    location: Location
     serializer_class = EmergencyStateSerializer
 
     def get(self, request: Request, location_id: int) -> Response:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from routing.document.schema import Errors, normalise_number
+from foundation.phones import InvalidPhoneNumber, to_e164
+from routing.document.schema import Errors
 
 
 class FieldChecker:
@@ -86,9 +87,12 @@ class FieldChecker:
         value = raw.get(key, "")
         if value in (None, "") and not required:
             return ""
-        number = normalise_number(value)
-        if number is None:
-            self.add(path, "Enter a valid phone number in international form, e.g. +12125550100.")
+        # International numbers only: the document is compiled and stored apart from any
+        # organisation's country, and the forms have already normalised what people typed.
+        try:
+            number = to_e164(value, region=None)
+        except InvalidPhoneNumber as error:
+            self.add(path, error.message)
             return ""
         if own_number and number == own_number:
             self.add(path, "This is the location's own number: calls would loop back here.")

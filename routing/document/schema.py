@@ -10,7 +10,6 @@ from functools import cache
 from typing import Any
 
 import holidays as holidays_lib
-import phonenumbers
 
 from routing.config import (
     MINUTES_PER_DAY,
@@ -134,16 +133,3 @@ def parse_minutes(value: Any, *, allow_end_of_day: bool = False) -> int | None:
     if total == MINUTES_PER_DAY and not allow_end_of_day:
         return None
     return total
-
-
-def normalise_number(value: Any) -> str | None:
-    """An E.164 string for a valid international number, else ``None``."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        number = phonenumbers.parse(value.strip(), None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -31,6 +31,7 @@ from routing.engine.decision import (
     Stage,
 )
 from routing.engine.routes import _closed, _decision, _enqueue, _overflow, _ring_from, _wait_for
+from telephony.statuses import DIAL_ANSWERED, DialCallStatus, QueueResult
 
 
 def decide(
@@ -137,18 +138,18 @@ def _parse_step(step: str) -> tuple[int, int] | None:
         return None
 
 
-_STATUS_MOVE_ON = {
-    "no-answer": MoveOn.NO_ANSWER,
-    "failed": MoveOn.NO_ANSWER,
-    "canceled": MoveOn.NO_ANSWER,
-    "busy": MoveOn.BUSY,
+_STATUS_MOVE_ON: dict[str, MoveOn] = {
+    DialCallStatus.NO_ANSWER: MoveOn.NO_ANSWER,
+    DialCallStatus.FAILED: MoveOn.NO_ANSWER,
+    DialCallStatus.CANCELED: MoveOn.NO_ANSWER,
+    DialCallStatus.BUSY: MoveOn.BUSY,
 }
 
 
 def _after_dial(
     config: RoutingConfig, progress: CallProgress, presence: Mapping[int, str]
 ) -> Decision:
-    if progress.dial_status in ("completed", "answered"):
+    if progress.dial_status in DIAL_ANSWERED:
         return _decision(
             config,
             Outcome.HANGUP,
@@ -170,7 +171,7 @@ def _after_dial(
         )
     index, position = parsed
     tier = config.tiers[index]
-    status = progress.dial_status or "no-answer"
+    status = progress.dial_status or DialCallStatus.NO_ANSWER
     opening = f"{tier.name} did not answer ({status})"
     if (
         tier.kind == TierKind.TEAM
@@ -248,7 +249,7 @@ def _queue_left(
             (Say(CALLBACK_CONFIRMATION), Hangup()),
             is_open=True,
         )
-    if result == "hangup":
+    if result == QueueResult.HANGUP:
         return _decision(
             config,
             Outcome.HANGUP,
@@ -257,7 +258,7 @@ def _queue_left(
             (Hangup(),),
             is_open=True,
         )
-    if result == "bridged":
+    if result == QueueResult.BRIDGED:
         return _decision(
             config,
             Outcome.HANGUP,
@@ -268,9 +269,9 @@ def _queue_left(
         )
     waited = progress.queue_seconds
     limit = config.overflow.max_wait_seconds
-    if result == "leave" and not (limit is not None and waited > limit):
+    if result == QueueResult.LEAVE and not (limit is not None and waited > limit):
         return _ring_from(config, f"Left the queue after {waited} s", presence, first_tier=0)
-    if result == "leave":
+    if result == QueueResult.LEAVE:
         return _overflow(config, Reason.OVERFLOW_WAIT, f"Waited {waited} s, longer than {limit} s")
     return _overflow(
         config, Reason.OVERFLOW_QUEUE_ERROR, f"The queue could not hold the call ({result})"

@@ -131,10 +131,10 @@ class CallProgress:
 
     stage: Stage = Stage.INCOMING
     step: str = ""
-    dial_status: str = ""  # DialCallStatus: completed, answered, busy, no-answer, failed…
+    dial_status: str = ""  # Twilio's DialCallStatus (telephony.statuses.DialCallStatus)
     queue_seconds: int = 0  # QueueTime
     queue_position: int = 0  # QueuePosition
-    queue_result: str = ""  # QueueResult: bridged, hangup, leave, queue-full, error…
+    queue_result: str = ""  # Twilio's QueueResult (telephony.statuses.QueueResult)
     digits: str = ""  # Digits pressed during the callback offer
     callback_requested: bool = False
 

@@ -1,9 +1,9 @@
 """Everything that writes routing data, and the decision for a call.
 
-The two functions telephony's webhooks call are ``decide_incoming_call`` (a decision for a
-call, from the published rules and live state; ``routing.services.calls``) and
-``routing.twiml.render_decision``. Configuration changes run inside ``audited(actor)`` so the
-audit trail names who made them."""
+The call path (``routing/call_router.py``, telephony's call router) runs on
+``decide_incoming_call`` (a decision for a call, from the published rules and live state;
+``routing.services.calls``) and ``routing.twiml.render_decision``. Configuration changes
+run inside ``audited(actor)`` so the audit trail names who made them."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ from routing.services.spikes import (
     SpikeChange,
     SpikeResult,
     evaluate_spike,
+    evaluate_spike_from_calls,
     notification_mark_read,
     notify_supervisors_by_text,
-    queue_outcomes_from,
 )
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "emergency_end",
     "emergency_start",
     "evaluate_spike",
+    "evaluate_spike_from_calls",
     "logger",
     "notification_mark_read",
     "notify_supervisors_by_text",
@@ -63,7 +64,6 @@ __all__ = [
     "presence_set",
     "preview_action_urls",
     "preview_call",
-    "queue_outcomes_from",
     "request_callback",
     "routing_for",
     "routing_publish",

@@ -7,10 +7,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from foundation.phones import InvalidPhoneNumber, to_e164
 from routing import live
-from routing.document import (
-    normalise_number,
-)
 from routing.models import (
     AgentPresence,
     AgentProfile,
@@ -27,18 +25,18 @@ CLIENT_IDENTITY = re.compile(r"^[A-Za-z0-9_.@-]{1,120}$")
 def agent_profile_set(
     *, actor: Tenant, membership: Membership, phone: str = "", client_identity: str = ""
 ) -> AgentProfile:
-    """Where routing rings ``membership``: an E.164 number, a Twilio Client identity, or
-    both (the client identity wins). Published versions keep the targets they had; the next
-    publish picks the change up."""
+    """Where routing rings ``membership``: a phone number (stored as E.164, a national one
+    read in the organisation's country), a Twilio Client identity, or both (the client
+    identity wins). Published versions keep the targets they had; the next publish picks
+    the change up."""
     errors: dict[str, list[str]] = {}
     phone = (phone or "").strip()
     client_identity = (client_identity or "").strip()
     if phone:
-        normalised = normalise_number(phone)
-        if normalised is None:
-            errors["phone"] = ["Enter a valid phone number in international form."]
-        else:
-            phone = normalised
+        try:
+            phone = to_e164(phone, region=actor.organization.country)
+        except InvalidPhoneNumber as error:
+            errors["phone"] = [error.message]
     if client_identity and not CLIENT_IDENTITY.match(client_identity):
         errors["client_identity"] = ["Use up to 120 letters, digits and _ . @ - (no spaces)."]
     if errors:

@@ -12,12 +12,12 @@ from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from foundation.phones import e164_from_twilio
 from routing import loading, selectors
 from routing.config import PresenceStatus, RoutingConfig, TierKind
 from routing.document import (
     clean_document,
     compile_snapshot,
-    normalise_number,
     snapshot,
 )
 from routing.engine import (
@@ -141,7 +141,8 @@ def request_callback(
     wait_seconds: int = 0,
 ) -> CallbackRequest:
     """Record that the caller asked to be called back; idempotent per call."""
-    number = normalise_number(caller_number) or caller_number[:20]
+    # A caller without a number (anonymous, a browser client) is kept as Twilio named them.
+    number = e164_from_twilio(caller_number) or caller_number[:20]
     try:
         with transaction.atomic():
             return CallbackRequest.objects.create(

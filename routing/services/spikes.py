@@ -1,12 +1,12 @@
-"""Spike alerts: episodes of a location's queue over its thresholds, and the supervisors'
-notifications (in the app and by text through telephony's gateway)."""
+"""Spike alerts: episodes of a location's queue over its thresholds, read from telephony's
+calls, and the supervisors' notifications (in the app and by text through telephony's
+gateway)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +18,17 @@ from routing.models import (
     SpikeEpisode,
 )
 from routing.services.rules import logger, routing_for
-from routing.spikes import DEFAULT_SHORT_ABANDON_SECONDS, QueueOutcome, breaches, spike_metrics
+from routing.spikes import (
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    WINDOW,
+    QueueOutcome,
+    breaches,
+    spike_metrics,
+)
+from telephony import gateway
+from telephony import selectors as telephony_selectors
+from telephony.directory import tenant_telephony
+from telephony.models import OutboundPurpose
 from tenancy.context import tenant_context
 from tenancy.models import Location, Membership
 from tenancy.roles import Role
@@ -102,6 +112,25 @@ def evaluate_spike(
     return SpikeResult(SpikeChange.NONE, None)
 
 
+def evaluate_spike_from_calls(*, location: Location, now: datetime | None = None) -> SpikeResult:
+    """``evaluate_spike`` for the location's queue as telephony recorded it: the calls that
+    left it in the last 15 minutes, the callers still waiting in it, and the organisation's
+    short-abandon threshold. What the ``routing.evaluate_spike`` task runs after a call
+    leaves a routed queue. Inside the organisation's tenant context."""
+    now = now or timezone.now()
+    exits = telephony_selectors.queue_exits(location_id=location.pk, since=now - WINDOW, until=now)
+    waiting = telephony_selectors.queue_snapshot(
+        organization_id=location.organization_id, location_id=location.pk, at=now
+    )
+    return evaluate_spike(
+        location=location,
+        outcomes=[QueueOutcome(e.left_at, e.wait_seconds, e.abandoned) for e in exits],
+        now=now,
+        current_longest_wait_seconds=waiting.longest_wait_seconds,
+        short_abandon_seconds=tenant_telephony(location.organization_id).short_abandon_seconds,
+    )
+
+
 def _supervisors() -> list[Membership]:
     return list(Membership.objects.filter(is_active=True, role__in=(Role.OWNER, Role.SUPERVISOR)))
 
@@ -144,10 +173,6 @@ def notify_supervisors_by_text(*, organization_id: int, episode_id: int) -> int:
     logged and not rescheduled, since a spike alert hours later is noise — the in-app
     notification stands. Idempotent per episode and recipient.
     """
-    # Imported here: routing's models and services must load without telephony's.
-    from telephony import gateway
-    from telephony.models import OutboundPurpose
-
     with tenant_context(organization_id):
         episode = SpikeEpisode.objects.select_related("location").get(pk=episode_id)
         phones = dict(
@@ -187,15 +212,3 @@ def notification_mark_read(*, membership: Membership, notification_id: int | Non
     if notification_id is not None:
         queryset = queryset.filter(pk=notification_id)
     return queryset.update(read_at=timezone.now())
-
-
-def queue_outcomes_from(rows: Iterable[Mapping[str, Any]]) -> list[QueueOutcome]:
-    """Queue outcomes from JSON rows (``ended_at`` ISO 8601, ``wait_seconds``,
-    ``abandoned``), as a task receives them."""
-    outcomes = []
-    for row in rows:
-        ended_at = datetime.fromisoformat(str(row["ended_at"]))
-        outcomes.append(
-            QueueOutcome(ended_at, int(row.get("wait_seconds", 0)), bool(row.get("abandoned")))
-        )
-    return outcomes

@@ -1,8 +1,9 @@
 """Routing pages: resolve access, call one service or selector, render.
 
-``TenantMiddleware`` resolved the organisation; each view looks its objects up through the
-scoped managers first (another organisation's object is a 404 for every role) and then
-checks its capability (403 for a member of this organisation whose role lacks it)."""
+Each view declares its capability, methods and URL objects with the access kit's
+``tenant_page``: its objects are found in the tenant first (another organisation's object
+is a 404 for every role), then the capability is checked (403 for a member of this
+organisation whose role lacks it)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from routing.views.answering import (
     tier_move,
     tiers,
 )
-from routing.views.base import GET, GET_POST, POST, STALE, item_key, routing_view
+from routing.views.base import STALE, item_key
 from routing.views.people import (
     agent_edit,
     agents,
@@ -48,9 +49,6 @@ from routing.views.schedule import (
 )
 
 __all__ = [
-    "GET",
-    "GET_POST",
-    "POST",
     "STALE",
     "after_hours",
     "agent_edit",
@@ -75,7 +73,6 @@ __all__ = [
     "presence",
     "preview",
     "publish",
-    "routing_view",
     "schedule",
     "tier_add",
     "tier_delete",

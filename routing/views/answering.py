@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from routing import document, selectors, services
+from routing.capabilities import RoutingCapability
 from routing.forms import (
     AfterHoursForm,
     AlertsForm,
@@ -21,8 +22,7 @@ from routing.forms import (
     attach_errors,
 )
 from routing.views.base import (
-    GET_POST,
-    POST,
+    LOCATION,
     STALE,
     _done,
     _is_current,
@@ -31,11 +31,10 @@ from routing.views.base import (
     _save,
     _tenant,
     _url,
-    routing_view,
 )
 from routing.views.publishing import _tier_rows
+from tenancy.access.pages import GET_POST, POST, tenant_page
 from tenancy.models import Location
-from tenancy.roles import Capability
 
 
 def _team_choices() -> list[tuple[int, str]]:
@@ -49,7 +48,7 @@ def _team_choices() -> list[tuple[int, str]]:
     ]
 
 
-@routing_view(Capability.MANAGE_ROUTING)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, objects=LOCATION)
 def tiers(request: HttpRequest, location: Location) -> HttpResponse:
     return _tiers_page(request, location)
 
@@ -81,7 +80,7 @@ def _tiers_page(
     )
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def tier_add(request: HttpRequest, location: Location) -> HttpResponse:
     region = _tenant(request).organization.country
     form = TierForm(request.POST, teams=_team_choices(), region=region)
@@ -109,7 +108,7 @@ def _tiers_stale(request: HttpRequest, location: Location) -> HttpResponse:
     return redirect(_url(request, "routing-tiers", location.pk))
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def tier_delete(request: HttpRequest, location: Location, index: int) -> HttpResponse:
     draft = services.routing_for(location).draft
     if not _is_current(request, draft["tiers"], index):
@@ -124,7 +123,7 @@ def tier_delete(request: HttpRequest, location: Location, index: int) -> HttpRes
     return _done(request, "routing-tiers", location, "Tier removed from the draft.")
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def tier_move(request: HttpRequest, location: Location, index: int) -> HttpResponse:
     draft = services.routing_for(location).draft
     if not _is_current(request, draft["tiers"], index):
@@ -140,7 +139,7 @@ def tier_move(request: HttpRequest, location: Location, index: int) -> HttpRespo
     return _done(request, "routing-tiers", location, "Tier order changed in the draft.")
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def overflow(request: HttpRequest, location: Location) -> HttpResponse:
     region = _tenant(request).organization.country
     form = OverflowForm(
@@ -154,7 +153,7 @@ def overflow(request: HttpRequest, location: Location) -> HttpResponse:
     return _tiers_page(request, location, overflow_form=form, status=400)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=GET_POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=GET_POST, objects=LOCATION)
 def after_hours(request: HttpRequest, location: Location) -> HttpResponse:
     draft = services.routing_for(location).draft
     region = _tenant(request).organization.country
@@ -178,7 +177,7 @@ def after_hours(request: HttpRequest, location: Location) -> HttpResponse:
     return _location_page(request, location, "routing/after_hours.html", "after_hours", form=form)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=GET_POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=GET_POST, objects=LOCATION)
 def alerts(request: HttpRequest, location: Location) -> HttpResponse:
     draft = services.routing_for(location).draft
     if request.method == "POST":
@@ -194,7 +193,7 @@ def alerts(request: HttpRequest, location: Location) -> HttpResponse:
     return _location_page(request, location, "routing/alerts.html", "alerts", form=form)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=GET_POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=GET_POST, objects=LOCATION)
 def emergency(request: HttpRequest, location: Location) -> HttpResponse:
     routing = services.routing_for(location)
     zone = ZoneInfo(routing.draft["time_zone"])
@@ -237,7 +236,7 @@ def emergency(request: HttpRequest, location: Location) -> HttpResponse:
     )
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def emergency_end(request: HttpRequest, location: Location) -> HttpResponse:
     services.emergency_end(actor=_tenant(request), location=location)
     return _done(

@@ -1,19 +1,21 @@
-"""What every routing page shares: access checks, the location page frame, saving a draft."""
+"""What every routing page shares: the objects its URLs name, the location page frame,
+saving a draft."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from routing import services
+from routing.capabilities import RoutingCapability
 from routing.config import DAY_NAMES, MINUTES_PER_DAY
 from routing.document import parse_minutes
 from routing.forms import (
@@ -22,50 +24,23 @@ from routing.forms import (
 from routing.models import RoutingVersion
 from tenancy.models import Location, Membership
 from tenancy.resolution import Tenant
-from tenancy.roles import Capability
-
-GET = ("GET", "HEAD")
-
-POST = ("POST",)
-
-GET_POST = ("GET", "HEAD", "POST")
 
 
-def routing_view(
-    capability: Capability, *, methods: tuple[str, ...] = GET
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Look up the objects named in the URL (404 when not in this organisation), then
-    require ``capability`` (403), then the method (405)."""
+def _versions() -> QuerySet[RoutingVersion]:
+    # A version's pages show its location's frame: one query for both.
+    return RoutingVersion.objects.select_related("location")
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
-            tenant: Tenant | None = getattr(request, "tenant", None)
-            if tenant is None or tenant.organization.slug != org_slug:
-                raise Http404("No such organisation.")
-            if "location_id" in kwargs:
-                kwargs["location"] = get_object_or_404(
-                    Location.objects.all(), pk=kwargs.pop("location_id")
-                )
-            if "version_id" in kwargs:
-                version = get_object_or_404(
-                    RoutingVersion.objects.select_related("location"), pk=kwargs.pop("version_id")
-                )
-                kwargs["version"] = version
-                kwargs["location"] = version.location
-            if "membership_id" in kwargs:
-                kwargs["membership"] = get_object_or_404(
-                    Membership.objects.all(), pk=kwargs.pop("membership_id"), is_active=True
-                )
-            if not tenant.can(capability):
-                raise PermissionDenied
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            return view(request, **kwargs)
 
-        return wrapped
+def _agents() -> QuerySet[Membership]:
+    # Routing rings active members only; a deactivated member has no dial target to edit.
+    return Membership.objects.filter(is_active=True)
 
-    return decorator
+
+# The objects routing URLs name, for tenant_page(objects=…): each is found in the tenant
+# before the capability is checked (tenancy.access.objects).
+LOCATION = {"location_id": Location}
+VERSION = {"version_id": _versions}
+AGENT = {"membership_id": _agents}
 
 
 def _tenant(request: HttpRequest) -> Tenant:
@@ -114,7 +89,7 @@ def _location_page(
         "published": published,
         "unpublished_changes": published is None or published.rules != routing.draft,
         "emergency_active": services.emergency_active(routing),
-        "can_manage": _tenant(request).can(Capability.MANAGE_ROUTING),
+        "can_manage": _tenant(request).can(RoutingCapability.MANAGE_ROUTING),
         "tab": tab,
         "week": _week(routing.draft),
         "day_names": DAY_NAMES,

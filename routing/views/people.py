@@ -8,17 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from routing import selectors, services
+from routing.capabilities import RoutingCapability
 from routing.forms import (
     AgentProfileForm,
     PresenceForm,
     attach_errors,
 )
-from routing.views.base import GET_POST, POST, _is_htmx, _tenant, _url, routing_view
+from routing.views.base import AGENT, _is_htmx, _tenant, _url
+from tenancy.access.pages import GET_POST, POST, tenant_page
 from tenancy.models import Membership
-from tenancy.roles import Capability
 
 
-@routing_view(Capability.VIEW_ROUTING)
+@tenant_page(RoutingCapability.VIEW_ROUTING)
 def home(request: HttpRequest) -> HttpResponse:
     membership = _tenant(request).membership
     return render(
@@ -30,12 +31,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "notifications": selectors.notifications_for(membership, limit=5),
             "unread": selectors.unread_count(membership),
             "callbacks": selectors.open_callbacks()[:20],
-            "can_manage": _tenant(request).can(Capability.MANAGE_ROUTING),
+            "can_manage": _tenant(request).can(RoutingCapability.MANAGE_ROUTING),
         },
     )
 
 
-@routing_view(Capability.SET_OWN_PRESENCE, methods=GET_POST)
+@tenant_page(RoutingCapability.SET_OWN_PRESENCE, methods=GET_POST)
 def presence(request: HttpRequest) -> HttpResponse:
     membership = _tenant(request).membership
     if membership is None:
@@ -59,7 +60,7 @@ def presence(request: HttpRequest) -> HttpResponse:
     return render(request, "routing/presence.html", context, status=400 if error else 200)
 
 
-@routing_view(Capability.MANAGE_ROUTING)
+@tenant_page(RoutingCapability.MANAGE_ROUTING)
 def agents(request: HttpRequest) -> HttpResponse:
     return _agents_page(request)
 
@@ -82,7 +83,7 @@ def _agents_page(
     return render(request, "routing/agents.html", {"rows": rows}, status=status)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=AGENT)
 def agent_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
     region = _tenant(request).organization.country
     form = AgentProfileForm(request.POST, region=region, prefix=f"m{membership.pk}")
@@ -103,7 +104,7 @@ def agent_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
     return _agents_page(request, errors={membership.pk: form}, status=400)
 
 
-@routing_view(Capability.VIEW_ROUTING)
+@tenant_page(RoutingCapability.VIEW_ROUTING)
 def notifications(request: HttpRequest) -> HttpResponse:
     membership = _tenant(request).membership
     return render(
@@ -113,7 +114,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-@routing_view(Capability.VIEW_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.VIEW_ROUTING, methods=POST)
 def notifications_read(request: HttpRequest) -> HttpResponse:
     membership = _tenant(request).membership
     if membership is not None:

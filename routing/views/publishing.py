@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from routing import document, loading, selectors, services
+from routing.capabilities import RoutingCapability
 from routing.config import AfterHoursAction
 from routing.coverage import coverage_grid
 from routing.diff import rules_diff
@@ -24,8 +25,8 @@ from routing.forms import (
 )
 from routing.models import RoutingVersion
 from routing.views.base import (
-    GET_POST,
-    POST,
+    LOCATION,
+    VERSION,
     _done,
     _is_htmx,
     _location_page,
@@ -34,13 +35,12 @@ from routing.views.base import (
     _url,
     _week,
     item_key,
-    routing_view,
 )
+from tenancy.access.pages import GET_POST, POST, tenant_page
 from tenancy.models import Location, Team
-from tenancy.roles import Capability
 
 
-@routing_view(Capability.VIEW_ROUTING)
+@tenant_page(RoutingCapability.VIEW_ROUTING, objects=LOCATION)
 def location_overview(request: HttpRequest, location: Location) -> HttpResponse:
     config, draft_errors = services.draft_config(location)
     routing = services.routing_for(location)
@@ -92,7 +92,7 @@ def _after_hours_label(doc: dict[str, Any]) -> str:
     return "Play a message and hang up"
 
 
-@routing_view(Capability.VIEW_ROUTING, methods=GET_POST)
+@tenant_page(RoutingCapability.VIEW_ROUTING, methods=GET_POST, objects=LOCATION)
 def preview(request: HttpRequest, location: Location) -> HttpResponse:
     routing = services.routing_for(location)
     zone = ZoneInfo(routing.draft["time_zone"])
@@ -122,7 +122,7 @@ def preview(request: HttpRequest, location: Location) -> HttpResponse:
     )
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def publish(request: HttpRequest, location: Location) -> HttpResponse:
     form = PublishForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -138,13 +138,13 @@ def publish(request: HttpRequest, location: Location) -> HttpResponse:
     return redirect(_url(request, "routing-location", location.pk))
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def discard(request: HttpRequest, location: Location) -> HttpResponse:
     services.draft_discard(actor=_tenant(request), location=location)
     return _done(request, "routing-location", location, "Draft changes discarded.")
 
 
-@routing_view(Capability.VIEW_ROUTING)
+@tenant_page(RoutingCapability.VIEW_ROUTING, objects=LOCATION)
 def versions(request: HttpRequest, location: Location) -> HttpResponse:
     rows = list(selectors.versions_of(location)[:100])
     history = []
@@ -164,10 +164,9 @@ def versions(request: HttpRequest, location: Location) -> HttpResponse:
     return _location_page(request, location, "routing/versions.html", "history", history=history)
 
 
-@routing_view(Capability.VIEW_ROUTING)
-def version_detail(
-    request: HttpRequest, location: Location, version: RoutingVersion
-) -> HttpResponse:
+@tenant_page(RoutingCapability.VIEW_ROUTING, objects=VERSION)
+def version_detail(request: HttpRequest, version: RoutingVersion) -> HttpResponse:
+    location = version.location
     previous = selectors.previous_version(version)
     config = loading.version_config(version.pk)
     return _location_page(
@@ -188,10 +187,9 @@ def version_detail(
     )
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
-def version_restore(
-    request: HttpRequest, location: Location, version: RoutingVersion
-) -> HttpResponse:
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=VERSION)
+def version_restore(request: HttpRequest, version: RoutingVersion) -> HttpResponse:
+    location = version.location
     try:
         restored = services.version_restore(actor=_tenant(request), version=version)
     except ValidationError as error:
@@ -205,7 +203,7 @@ def version_restore(
     return redirect(_url(request, "routing-location", location.pk))
 
 
-@routing_view(Capability.VIEW_ROUTING)
+@tenant_page(RoutingCapability.VIEW_ROUTING, objects=LOCATION)
 def coverage(request: HttpRequest, location: Location) -> HttpResponse:
     source = request.GET.get("source", "draft")
     if source == "published":

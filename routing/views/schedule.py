@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from routing import document, services
+from routing.capabilities import RoutingCapability
 from routing.config import DAY_NAMES
 from routing.forms import (
     BreakForm,
@@ -21,8 +22,7 @@ from routing.forms import (
     TimeZoneForm,
 )
 from routing.views.base import (
-    GET_POST,
-    POST,
+    LOCATION,
     STALE,
     _done,
     _is_current,
@@ -32,13 +32,12 @@ from routing.views.base import (
     _tenant,
     _url,
     item_key,
-    routing_view,
 )
+from tenancy.access.pages import GET_POST, POST, tenant_page
 from tenancy.models import Location
-from tenancy.roles import Capability
 
 
-@routing_view(Capability.MANAGE_ROUTING)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, objects=LOCATION)
 def schedule(request: HttpRequest, location: Location) -> HttpResponse:
     return _schedule_page(request, location)
 
@@ -87,7 +86,7 @@ def _schedule_saved(request: HttpRequest, location: Location, notice: str) -> Ht
     return _done(request, "routing-schedule", location, notice)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def period_add(request: HttpRequest, location: Location) -> HttpResponse:
     form = PeriodForm(request.POST, prefix="period")
     if form.is_valid():
@@ -100,7 +99,7 @@ def period_add(request: HttpRequest, location: Location) -> HttpResponse:
     return _schedule_page(request, location, period_form=form, status=400)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def break_add(request: HttpRequest, location: Location) -> HttpResponse:
     form = BreakForm(request.POST, prefix="break")
     if form.is_valid():
@@ -115,7 +114,7 @@ def break_add(request: HttpRequest, location: Location) -> HttpResponse:
     return _schedule_page(request, location, break_form=form, status=400)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def period_delete(request: HttpRequest, location: Location, index: int) -> HttpResponse:
     draft = services.routing_for(location).draft
     if not _is_current(request, draft["periods"], index):
@@ -130,7 +129,7 @@ def period_delete(request: HttpRequest, location: Location, index: int) -> HttpR
     return _schedule_saved(request, location, "Open period removed from the draft.")
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def time_zone(request: HttpRequest, location: Location) -> HttpResponse:
     form = TimeZoneForm(request.POST)
     if form.is_valid():
@@ -181,7 +180,7 @@ def _holidays_page(
     )
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=GET_POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=GET_POST, objects=LOCATION)
 def holidays(request: HttpRequest, location: Location) -> HttpResponse:
     if request.method == "POST":
         form = HolidayCalendarForm(request.POST)
@@ -198,7 +197,7 @@ def holidays(request: HttpRequest, location: Location) -> HttpResponse:
     return _holidays_page(request, location)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def closed_date_add(request: HttpRequest, location: Location) -> HttpResponse:
     form = ClosedDateForm(request.POST)
     if form.is_valid():
@@ -217,7 +216,7 @@ def closed_date_add(request: HttpRequest, location: Location) -> HttpResponse:
     return _holidays_page(request, location, date_form=form, status=400)
 
 
-@routing_view(Capability.MANAGE_ROUTING, methods=POST)
+@tenant_page(RoutingCapability.MANAGE_ROUTING, methods=POST, objects=LOCATION)
 def closed_date_delete(request: HttpRequest, location: Location, index: int) -> HttpResponse:
     draft = services.routing_for(location).draft
     if not _is_current(request, draft["holidays"]["closed_dates"], index):

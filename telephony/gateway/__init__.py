@@ -39,7 +39,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from coverage_platform.observability import log_context
+from foundation.observability import log_context
 from telephony.gateway.checks import prepare
 from telephony.gateway.delivery import deliver
 from telephony.gateway.results import (

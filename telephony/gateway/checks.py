@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-import phonenumbers
 import redis
 
+from foundation.phones import InvalidPhoneNumber, to_e164
 from telephony import calling_window, counters, selectors
 from telephony.directory import tenant_telephony
 from telephony.gateway.results import RATE_LIMIT_RETRY_SECONDS, Attempt, Reason, SendResult
@@ -37,14 +37,13 @@ CALLING_WINDOW_EXEMPT = frozenset(
 )
 
 
-def normalise(to: str, country: str) -> str | None:
+def recipient_e164(to: str, country: str) -> str | None:
+    """The number to send to as E.164 (a national one read in ``country``), or ``None`` when
+    it is not a valid number: the send then fails as ``INVALID_NUMBER``."""
     try:
-        number = phonenumbers.parse(to, country or None)
-    except phonenumbers.NumberParseException:
+        return to_e164(to, region=country)
+    except InvalidPhoneNumber:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def prepare(
@@ -64,7 +63,7 @@ def prepare(
     """Phase one, in one short transaction: claim the idempotency key and run the checks."""
     with tenant_context(organization_id):
         config = tenant_telephony(organization_id)
-        e164 = normalise(to, config.country)
+        e164 = recipient_e164(to, config.country)
         OutboundRequest.objects.bulk_create(
             [
                 OutboundRequest(
@@ -86,7 +85,7 @@ def prepare(
             return SendResult.of(request, reason=Reason.IN_FLIGHT)
 
         # The key names one request: a retry sends what was first asked, whatever it passes.
-        e164 = normalise(request.to_e164, config.country)
+        e164 = recipient_e164(request.to_e164, config.country)
         kind, purpose = request.kind, request.purpose
         body, twiml_url = request.body, request.twiml_url
         if e164 is None:

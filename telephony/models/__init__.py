@@ -9,12 +9,10 @@ from telephony.models.accounts import (
     TwilioAccount,
 )
 from telephony.models.calls import (
-    TERMINAL_CALL_STATUSES,
     Call,
     CallDirection,
     CallEvent,
     CallOutcome,
-    CallStatus,
     EventKind,
     Recording,
     Transcription,
@@ -27,12 +25,14 @@ from telephony.models.messaging import (
     ConsentSource,
     Message,
     MessageDirection,
-    MessageStatus,
     OutboundKind,
     OutboundPurpose,
     OutboundRequest,
     OutboundStatus,
 )
+
+# Twilio's own words live in telephony.statuses; the models' users find them here too.
+from telephony.statuses import TERMINAL_CALL_STATUSES, CallStatus, MessageStatus
 
 __all__ = [
     "LEGAL_WINDOW_END",

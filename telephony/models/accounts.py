@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from foundation.phones import validate_e164
 from telephony.crypto import EncryptedTextField
 from tenancy.managers import TenantModel
 from tenancy.models import validate_time_zone
 
-E164_VALIDATOR = RegexValidator(r"^\+[1-9][0-9]{6,14}$", "Use E.164 form, e.g. +12125550100.")
 ACCOUNT_SID_VALIDATOR = RegexValidator(r"^AC[0-9a-fA-F]{32}$", "A Twilio account SID: AC + 32 hex.")
 
 # The legal calling window for outbound calls and texts (TCPA: 8 a.m. to 9 p.m. in the
@@ -112,7 +112,7 @@ class TwilioAccount(TenantModel):
 class PhoneNumber(TenantModel):
     """One of the organisation's Twilio numbers, answering for one location."""
 
-    e164 = models.CharField(max_length=16, validators=[E164_VALIDATOR])
+    e164 = models.CharField(max_length=16, validators=[validate_e164])
     location = models.ForeignKey(
         "tenancy.Location", on_delete=models.PROTECT, related_name="phone_numbers"
     )
@@ -156,7 +156,7 @@ class Contact(TenantModel):
         editable=False,
         db_index=False,
     )
-    e164 = models.CharField(max_length=16, validators=[E164_VALIDATOR])
+    e164 = models.CharField(max_length=16, validators=[validate_e164])
     name = models.CharField(max_length=200, blank=True)
     time_zone = models.CharField(
         max_length=64,

@@ -6,6 +6,7 @@ import pgtrigger
 from django.db import models
 
 from telephony.crypto import EncryptedTextField
+from telephony.statuses import TERMINAL_CALL_STATUSES, CallStatus, RecordingStatus
 from tenancy.managers import TenantModel
 
 
@@ -14,22 +15,8 @@ class CallDirection(models.TextChoices):
     OUTBOUND = "outbound", "Outbound"
 
 
-class CallStatus(models.TextChoices):
-    """Twilio's ``CallStatus`` values."""
-
-    QUEUED = "queued", "Queued"
-    INITIATED = "initiated", "Initiated"
-    RINGING = "ringing", "Ringing"
-    IN_PROGRESS = "in-progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    BUSY = "busy", "Busy"
-    NO_ANSWER = "no-answer", "No answer"
-    CANCELED = "canceled", "Canceled"
-    FAILED = "failed", "Failed"
-
-
 class CallOutcome(models.TextChoices):
-    """How a call ended, for metrics and recovery (METRICS.md)."""
+    """How a call ended, for metrics and recovery (docs/metrics.md)."""
 
     ANSWERED = "answered", "Answered"
     RANG_OUT = "rang_out", "Rang out"
@@ -171,17 +158,6 @@ class Call(TenantModel):
         return self.outcome == CallOutcome.ANSWERED
 
 
-TERMINAL_CALL_STATUSES = frozenset(
-    {
-        CallStatus.COMPLETED,
-        CallStatus.BUSY,
-        CallStatus.NO_ANSWER,
-        CallStatus.CANCELED,
-        CallStatus.FAILED,
-    }
-)
-
-
 class EventKind(models.TextChoices):
     VOICE_INCOMING = "voice.incoming", "Incoming call"
     VOICE_STATUS = "voice.status", "Call status"
@@ -242,11 +218,7 @@ class CallEvent(TenantModel):
 class Recording(TenantModel):
     """A voicemail (or other) recording of a call."""
 
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in-progress", "In progress"
-        COMPLETED = "completed", "Completed"
-        ABSENT = "absent", "Absent"
-        FAILED = "failed", "Failed"
+    Status = RecordingStatus
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
     recording_sid = models.CharField(max_length=34)

@@ -5,30 +5,13 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 
+from telephony.statuses import MessageStatus
 from tenancy.managers import TenantModel
 
 
 class MessageDirection(models.TextChoices):
     INBOUND = "inbound", "Inbound"
     OUTBOUND = "outbound", "Outbound"
-
-
-class MessageStatus(models.TextChoices):
-    """Twilio's ``MessageStatus`` values."""
-
-    ACCEPTED = "accepted", "Accepted"
-    SCHEDULED = "scheduled", "Scheduled"
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    UNDELIVERED = "undelivered", "Undelivered"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
-    READ = "read", "Read"
-    PARTIALLY_DELIVERED = "partially_delivered", "Partially delivered"
-    RECEIVING = "receiving", "Receiving"
-    RECEIVED = "received", "Received"
 
 
 # A status callback only moves a message forward: a lower rank never replaces a higher one.

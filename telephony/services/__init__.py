@@ -1,18 +1,21 @@
-"""Everything that writes telephony data (DESIGN.md §1: ``verb_noun(*, …)``).
+"""Everything that writes telephony data (docs/architecture.md: ``verb_noun(*, …)``).
 
-The two seams later issues hook into are here by name:
+Where the apps above telephony come in (``telephony.hooks``, wired in
+``coverage_platform/composition.py``):
 
-- ``CallRouter`` — how a call is answered whenever Twilio asks; the webhook edge passes the
-  routing engine in, and ``incoming_call_twiml`` and its siblings are the interim default
-  for calls it does not route.
-- ``on_unanswered_contact`` — where an inbound call that ended without reaching a person is
-  handed off; recovery hooks in there.
+- ``receive_voice_event`` asks the hooks' ``CallRouter`` how to answer a call whenever
+  Twilio asks; ``incoming_call_twiml`` and its siblings are the interim default for calls
+  it does not route.
+- ``on_unanswered_contact`` and ``withdraw_unanswered_contact`` hand an inbound call that
+  ended without reaching a person to the ``UnansweredContactHandler`` (recovery, later).
+- ``receive_sms_event`` shows each incoming text to the ``TextReplyHandler`` and sends its
+  reply.
 """
 
+from telephony.hooks import CallRouter
 from telephony.services.accounts import (
     contact_update,
     encrypted_fields_rotate,
-    normalise_e164,
     phone_number_create,
     phone_number_update,
     telephony_settings_update,
@@ -31,7 +34,6 @@ from telephony.services.messages import MessageAnswer, Reply, receive_sms_event,
 from telephony.services.routing import (
     CallDecision,
     CallMoment,
-    CallRouter,
     IncomingCall,
     incoming_call_twiml,
 )
@@ -52,7 +54,6 @@ __all__ = [
     "incoming_call_twiml",
     "needs_handoff_withdrawal",
     "needs_unanswered_handoff",
-    "normalise_e164",
     "on_unanswered_contact",
     "phone_number_create",
     "phone_number_update",

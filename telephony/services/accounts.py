@@ -8,24 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 
+from foundation.phones import InvalidPhoneNumber, to_e164
 from telephony import directory
 from telephony.models import Contact, PhoneNumber, TelephonySettings, Transcription, TwilioAccount
 from tenancy.models import Location
 from tenancy.resolution import Tenant
-
-
-def normalise_e164(raw: str, *, country: str = "US") -> str:
-    """``raw`` as an E.164 string; ``ValidationError`` when it is not a valid number."""
-    try:
-        number = phonenumbers.parse(raw, country or None)
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError("Not a phone number.") from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def twilio_account_set(*, actor: Tenant, account_sid: str, auth_token: str) -> TwilioAccount:
@@ -50,10 +39,15 @@ def phone_number_create(
     source_label: str = "Main line",
     twilio_sid: str = "",
 ) -> PhoneNumber:
-    """Add one of the organisation's Twilio numbers, answering for ``location``."""
+    """Add one of the organisation's Twilio numbers, answering for ``location``; ``e164``
+    may also be written as a national number of the organisation's country."""
+    try:
+        e164 = to_e164(e164, region=actor.organization.country)
+    except InvalidPhoneNumber as error:
+        raise ValidationError({"e164": ValidationError(error.message, code=error.code)}) from error
     number = PhoneNumber(
         organization=actor.organization,
-        e164=normalise_e164(e164, country=actor.organization.country),
+        e164=e164,
         location=location,
         source_label=source_label,
         twilio_sid=twilio_sid,

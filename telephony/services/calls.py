@@ -4,7 +4,6 @@ hand-off of calls that ended without reaching a person."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +11,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from foundation.phones import e164_from_twilio
 from telephony import call_state, twiml
 from telephony.crypto import encrypt_text
 from telephony.directory import NumberRoute, TenantTelephony
 from telephony.event_store import call_event_key, save_fields, store_call_event, stored_response
+from telephony.hooks import TelephonyHooks, UnansweredContactHandler, installed
 from telephony.models import (
     TERMINAL_CALL_STATUSES,
     Call,
@@ -28,29 +29,31 @@ from telephony.models import (
 from telephony.services.routing import (
     CallDecision,
     CallMoment,
-    CallRouter,
     IncomingCall,
     dial_action_twiml,
     incoming_call_twiml,
     queue_action_twiml,
 )
+from telephony.statuses import RecordingStatus
 
 logger = logging.getLogger(__name__)
 
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-RECORDING_STATUS_RANK = {"in-progress": 1, "absent": 2, "failed": 2, "completed": 3}
+RECORDING_STATUS_RANK: dict[str, int] = {
+    RecordingStatus.IN_PROGRESS: 1,
+    RecordingStatus.ABSENT: 2,
+    RecordingStatus.FAILED: 2,
+    RecordingStatus.COMPLETED: 3,
+}
 ENCRYPTED_SUFFIX = ":encrypted"
 SENSITIVE_PARAMS = ("TranscriptionText",)
 
 
 @dataclass(frozen=True)
 class WebhookAnswer:
-    """What to answer Twilio: TwiML, or nothing (HTTP 204) when ``body`` is empty.
-    ``routed`` when the router (not the interim default) gave the answer."""
+    """What to answer Twilio: TwiML, or nothing (HTTP 204) when ``body`` is empty."""
 
     body: str
     duplicate: bool
-    routed: bool = False
 
 
 # The webhooks at which Twilio asks what to do next, so the router is asked.
@@ -74,19 +77,18 @@ def storable_params(params: Mapping[str, str]) -> dict[str, str]:
     return stored
 
 
-def _routed(
+def _moment(
     kind: str,
     params: Mapping[str, str],
     *,
     route: NumberRoute,
-    config: TenantTelephony,
     at: datetime,
-    router: CallRouter | None,
-    query: Mapping[str, str],
-) -> CallDecision | None:
-    if router is None or kind not in ROUTED_KINDS:
+    query: Mapping[str, str] | None,
+) -> CallMoment | None:
+    """The moment to ask the router about, when Twilio asks what to do next."""
+    if kind not in ROUTED_KINDS:
         return None
-    moment = CallMoment(
+    return CallMoment(
         kind=kind,
         call_sid=params.get("CallSid", ""),
         organization_id=route.organization_id,
@@ -94,9 +96,8 @@ def _routed(
         location_id=route.location_id,
         at=at,
         params=params,
-        query=query,
+        query=query or {},
     )
-    return router(moment, config)
 
 
 def _interim_response(
@@ -148,23 +149,27 @@ def receive_voice_event(
     kind: str,
     params: Mapping[str, str],
     received_at: datetime,
-    router: CallRouter | None = None,
     query: Mapping[str, str] | None = None,
+    hooks: TelephonyHooks | None = None,
 ) -> WebhookAnswer:
     """Store one voice webhook and fold it into its call, in the current tenant transaction.
 
-    When Twilio asks what to do next, ``router`` (given the callback URL's ``query``)
-    answers, or telephony's interim default when it answers ``None``
+    When Twilio asks what to do next, the hooks' ``CallRouter`` (given the callback URL's
+    ``query``) answers, or telephony's interim default when it answers ``None``
     (telephony/services/routing.py). The answer is decided before the event is stored, so
     it is stored with it. A duplicate (same CallSid, kind and sequence) changes nothing and
     gets the answer the first delivery got. Callbacks arriving out of order never move the
-    call backwards (telephony/call_state.py).
+    call backwards (telephony/call_state.py). A call that ends without reaching a person is
+    handed to the hooks' ``UnansweredContactHandler`` in this transaction, and a routed call
+    leaving its queue is reported to its router. ``hooks`` defaults to the installed ones
+    (``telephony.hooks.installed``).
     """
+    if hooks is None:
+        hooks = installed()
     key = call_event_key(kind, params)
     at = call_state.event_time(params, received_at)
-    decision = _routed(
-        kind, params, route=route, config=config, at=at, router=router, query=query or {}
-    )
+    moment = _moment(kind, params, route=route, at=at, query=query)
+    decision = hooks.call_router.route(moment, config) if moment is not None else None
     routed = decision is not None
     if decision is None:
         decision = _interim_response(kind, params, route=route, config=config, at=at)
@@ -196,7 +201,8 @@ def receive_voice_event(
         short_abandon_seconds=config.short_abandon_seconds,
         incoming=incoming,
     )
-    caller = params.get("From", "") if kind == EventKind.VOICE_INCOMING else ""
+    # The caller's contact, when the caller has a number (not "anonymous" or a client).
+    caller = e164_from_twilio(params.get("From", "")) if kind == EventKind.VOICE_INCOMING else None
     stored = store_call_event(
         organization_id=route.organization_id,
         key=key,
@@ -204,10 +210,10 @@ def receive_voice_event(
         received_at=received_at,
         response_body=body,
         fresh_call=fresh,
-        contact_e164=caller if E164.match(caller) else None,
+        contact_e164=caller,
     )
     if stored is None:
-        return WebhookAnswer(body=stored_response(key), duplicate=True, routed=routed)
+        return WebhookAnswer(body=stored_response(key), duplicate=True)
 
     call = stored.row
     changed: list[str] = []
@@ -221,7 +227,10 @@ def receive_voice_event(
             incoming=incoming,
         )
     # The hand-off rides on the same UPDATE as the event's changes.
-    changed += on_unanswered_contact(call=call) or withdraw_unanswered_contact(call=call)
+    handler = hooks.unanswered_contacts
+    changed += on_unanswered_contact(call=call, handler=handler) or withdraw_unanswered_contact(
+        call=call, handler=handler
+    )
     if changed:
         save_fields(call, changed)
 
@@ -229,14 +238,18 @@ def receive_voice_event(
         _record_recording(call, params)
     elif kind == EventKind.VOICE_TRANSCRIPTION:
         _record_transcription(call, params)
-    return WebhookAnswer(body=body, duplicate=False, routed=routed)
+    elif kind == EventKind.VOICE_QUEUE_ACTION and routed and moment is not None:
+        # Only now is it known that this exit is not a duplicate, so the router's reaction
+        # (routing's spike evaluation) cannot run twice for one Twilio retry.
+        hooks.call_router.call_left_queue(moment)
+    return WebhookAnswer(body=body, duplicate=False)
 
 
 def _record_recording(call: Call, params: Mapping[str, str]) -> Recording | None:
     recording_sid = params.get("RecordingSid", "")
     if not recording_sid:
         return None
-    status = params.get("RecordingStatus", "completed")
+    status = params.get("RecordingStatus", RecordingStatus.COMPLETED)
     duration = call_state.int_param(params, "RecordingDuration")
     Recording.objects.bulk_create(
         [
@@ -272,7 +285,8 @@ def _record_transcription(call: Call, params: Mapping[str, str]) -> Transcriptio
         return None
     recording = None
     if params.get("RecordingSid"):
-        recording = _record_recording(call, {**params, "RecordingStatus": "in-progress"})
+        in_progress = {**params, "RecordingStatus": RecordingStatus.IN_PROGRESS}
+        recording = _record_recording(call, in_progress)
     try:
         with transaction.atomic():
             return Transcription.objects.create(
@@ -303,17 +317,21 @@ def needs_handoff_withdrawal(call: Call | None) -> bool:
     return call is not None and bool(call.handoff_outcome) and call.outcome == CallOutcome.ANSWERED
 
 
-def on_unanswered_contact(*, call: Call) -> list[str]:
+def on_unanswered_contact(
+    *, call: Call, handler: UnansweredContactHandler | None = None
+) -> list[str]:
     """THE hand-off of an inbound call that ended without reaching a person.
 
     Called by ``receive_voice_event`` once a callback has been folded into the call: it
-    marks the hand-off on ``call`` and returns the fields it changed, which the caller saves
-    with the event's own changes, in one UPDATE. Idempotent: a call is handed off once per
-    outcome. Normally that is once; a late callback that changes an ended call's outcome (a
-    recording that arrives after the hang-up turns "rang out" into "voicemail") hands it
-    off again with the new outcome, so the receiver updates rather than duplicates.
-    Recovery (a later issue) hooks in here; for now the hand-off is recorded on the call
-    and logged. Returns no fields when nothing was handed off.
+    marks the hand-off on ``call``, passes the call to ``handler`` (the installed
+    ``UnansweredContactHandler`` by default: recovery, once it exists) and returns the
+    fields it changed, which the caller saves with the event's own changes, in one UPDATE.
+    The handler runs in the same transaction, so what it writes commits or rolls back with
+    the event. Idempotent: a call is handed off once per outcome. Normally that is once; a
+    late callback that changes an ended call's outcome (a recording that arrives after the
+    hang-up turns "rang out" into "voicemail") hands it off again with the new outcome, so
+    the handler updates rather than duplicates. Returns no fields when nothing was handed
+    off.
     """
     if not needs_unanswered_handoff(call):
         return []
@@ -323,14 +341,18 @@ def on_unanswered_contact(*, call: Call) -> list[str]:
         "unanswered call handed off",
         extra={"outcome": call.outcome, "call_id": call.pk, "location_id": call.location_id},
     )
+    (handler or installed().unanswered_contacts).hand_off(call=call)
     return ["handoff_outcome", "handed_off_at"]
 
 
-def withdraw_unanswered_contact(*, call: Call) -> list[str]:
+def withdraw_unanswered_contact(
+    *, call: Call, handler: UnansweredContactHandler | None = None
+) -> list[str]:
     """Take back the hand-off of a call that, by a callback arriving late, turned out to
-    have reached a person (a bridged queue call whose queue result came after the hang-up).
-    Recovery hooks in here too, to close what the hand-off opened. Like
-    ``on_unanswered_contact``, it marks ``call`` and returns the fields for the caller to save."""
+    have reached a person (a bridged queue call whose queue result came after the hang-up):
+    ``handler.withdraw`` closes what the hand-off opened. Like ``on_unanswered_contact``, it
+    marks ``call``, calls the handler in the same transaction, and returns the fields for
+    the caller to save."""
     if not needs_handoff_withdrawal(call):
         return []
     withdrawn = call.handoff_outcome
@@ -340,4 +362,5 @@ def withdraw_unanswered_contact(*, call: Call) -> list[str]:
         "unanswered call hand-off withdrawn: answered after all",
         extra={"withdrawn_outcome": withdrawn, "call_id": call.pk},
     )
+    (handler or installed().unanswered_contacts).withdraw(call=call, outcome=withdrawn)
     return ["handoff_outcome", "handed_off_at"]

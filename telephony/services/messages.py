@@ -1,4 +1,5 @@
-"""Receiving texts and their status callbacks; keyword handling and the replies it sends."""
+"""Receiving texts and their status callbacks; keyword handling, the text-reply hook
+(``telephony.hooks.TextReplyHandler``), and the replies they send."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from foundation.phones import e164_from_twilio
 from telephony import call_state, selectors, twiml
 from telephony.directory import NumberRoute, TenantTelephony, tenant_telephony
 from telephony.event_store import (
@@ -19,6 +21,7 @@ from telephony.event_store import (
     store_message_event,
     stored_response,
 )
+from telephony.hooks import IncomingText, TelephonyHooks, TextReplyHandler, installed
 from telephony.keywords import Intent, classify
 from telephony.models import (
     MESSAGE_STATUS_RANK,
@@ -31,7 +34,6 @@ from telephony.models import (
     MessageStatus,
     OutboundPurpose,
 )
-from telephony.services.calls import E164
 from telephony.services.consent import consent_grant, consent_revoke
 from tenancy.context import tenant_context
 
@@ -42,11 +44,13 @@ logger = logging.getLogger(__name__)
 
 
 class Reply(StrEnum):
-    """The automatic replies to keyword texts."""
+    """The automatic replies to incoming texts: telephony's own to keyword texts, and the
+    text-reply handler's answer (``ANSWER``: the handler's words, sent as it wrote them)."""
 
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"
     OPT_IN = "opt_in"
     HELP = "help"
+    ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,14 @@ def receive_sms_event(
     kind: str,
     params: Mapping[str, str],
     received_at: datetime,
+    hooks: TelephonyHooks | None = None,
 ) -> MessageAnswer:
     """Store one messaging webhook and apply it, in the current tenant transaction.
 
-    Incoming texts are checked for consent keywords; status callbacks only ever move a
-    message forward (``MESSAGE_STATUS_RANK``). A duplicate changes nothing.
+    Incoming texts are checked for consent keywords, then shown to the hooks'
+    ``TextReplyHandler`` (``hooks`` defaults to the installed ones); at most one reply goes
+    back, after commit. Status callbacks only ever move a message forward
+    (``MESSAGE_STATUS_RANK``). A duplicate changes nothing.
     """
     key = message_event_key(kind, params)
     at = call_state.event_time(params, received_at)
@@ -93,7 +100,9 @@ def receive_sms_event(
         num_segments=call_state.int_param(params, "NumSegments"),
         error_code=params.get("ErrorCode", "")[:10],
     )
-    sender = params.get("From", "") if incoming else ""
+    # An incoming text's sender as E.164; None for status callbacks and senders without a
+    # number, who get no contact and whose keywords change no consent.
+    sender = e164_from_twilio(params.get("From", "")) if incoming else None
     stored = store_message_event(
         organization_id=route.organization_id,
         key=key,
@@ -101,7 +110,7 @@ def receive_sms_event(
         received_at=received_at,
         response_body=body,
         fresh_message=fresh,
-        contact_e164=sender if E164.match(sender) else None,
+        contact_e164=sender,
     )
     if stored is None:
         return MessageAnswer(body=stored_response(key), duplicate=True)
@@ -109,8 +118,9 @@ def receive_sms_event(
     if not stored.inserted:
         _move_forward(message, status=status, error_code=fresh.error_code)
     reply = None
-    if incoming and E164.match(sender):
-        reply = _apply_keywords(message, sender=sender, params=params, at=at)
+    if sender is not None:
+        handler = (hooks or installed()).text_replies
+        reply = _answer_text(message, sender=sender, params=params, at=at, handler=handler)
     return MessageAnswer(body=body, duplicate=False, message=message, reply=reply)
 
 
@@ -126,12 +136,39 @@ def _move_forward(message: Message, *, status: str, error_code: str) -> None:
     save_fields(message, fields)
 
 
+def _answer_text(
+    message: Message,
+    *,
+    sender: str,
+    params: Mapping[str, str],
+    at: datetime,
+    handler: TextReplyHandler,
+) -> Reply | None:
+    """Apply the text's consent keyword, show the text to the reply handler, and send one
+    reply after commit: telephony's own when it has one, else the handler's, unless the
+    text revoked consent (a revocation is answered by its confirmation or not at all)."""
+    intent, reply = _apply_keywords(message, sender=sender, params=params, at=at)
+    answer = handler.reply(
+        IncomingText(
+            message=message, sender=sender, at=at, keyword=intent, answered=reply is not None
+        )
+    )
+    text = ""
+    if reply is None and answer and intent != Intent.REVOKE:
+        reply, text = Reply.ANSWER, answer
+    if reply is not None:
+        _send_reply_after_commit(message.organization_id, message.pk, reply, text)
+    return reply
+
+
 def _apply_keywords(
     message: Message, *, sender: str, params: Mapping[str, str], at: datetime
-) -> Reply | None:
+) -> tuple[Intent, Reply | None]:
+    """Record what the text's consent keyword asks for; return the keyword and telephony's
+    reply to it, if any."""
     classified = classify(message.body)
     if classified.intent == Intent.NONE:
-        return None
+        return Intent.NONE, None
     # With Twilio's Advanced Opt-Out, Twilio recognised the keyword and already replied.
     twilio_replied = bool(params.get("OptOutType"))
     before = selectors.consent_state(e164=sender, channel=ConsentChannel.SMS)
@@ -168,28 +205,31 @@ def _apply_keywords(
             reply = None if twilio_replied else Reply.OPT_IN
     elif classified.intent == Intent.HELP and not twilio_replied:
         reply = Reply.HELP
-    if reply is not None:
-        _send_reply_after_commit(message.organization_id, message.pk, reply)
-    return reply
+    return classified.intent, reply
 
 
-def _send_reply_after_commit(organization_id: int, message_id: int, reply: Reply) -> None:
+def _send_reply_after_commit(
+    organization_id: int, message_id: int, reply: Reply, text: str = ""
+) -> None:
     def enqueue() -> None:
         from telephony.tasks import send_sms_reply
 
         try:
-            send_sms_reply.delay(organization_id, message_id, str(reply))
+            send_sms_reply.delay(organization_id, message_id, str(reply), text)
         except Exception:  # the broker is down: the text is stored, the reply is not sent
-            logger.exception("could not enqueue a keyword reply", extra={"reply": str(reply)})
+            logger.exception("could not enqueue a reply", extra={"reply": str(reply)})
 
     transaction.on_commit(enqueue)
 
 
-def sms_reply_send(*, organization_id: int, message_id: int, reply: str) -> SendResult:
-    """Send the automatic reply to an incoming keyword text through the gateway.
+def sms_reply_send(
+    *, organization_id: int, message_id: int, reply: str, text: str = ""
+) -> SendResult:
+    """Send the automatic reply to an incoming text through the gateway: telephony's own
+    answer to a keyword, or (``Reply.ANSWER``) the reply handler's ``text``.
 
     Idempotent: the reply's idempotency key is derived from the incoming text, so a task
-    run twice sends one text.
+    run twice sends one text (and a text gets one reply).
     """
     from telephony import gateway
 
@@ -203,6 +243,8 @@ def sms_reply_send(*, organization_id: int, message_id: int, reply: str) -> Send
         body, purpose = config.sms_opt_out_reply, OutboundPurpose.OPT_OUT_CONFIRMATION
     elif reply == Reply.OPT_IN:
         body, purpose = config.sms_opt_in_reply, OutboundPurpose.REPLY
+    elif reply == Reply.ANSWER:
+        body, purpose = text, OutboundPurpose.REPLY
     else:
         body, purpose = config.help_reply, OutboundPurpose.REPLY
     return gateway.send_sms(

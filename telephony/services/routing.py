@@ -1,13 +1,13 @@
 """How a call is answered at each moment Twilio asks (it rings; a dial ends; the hold queue
 polls; the caller leaves the queue or presses a key): THE routing seam.
 
-Telephony does not decide routes itself: the webhook edge passes a ``CallRouter`` (the
-routing app's engine, wired in ``telephony/webhooks.py``; telephony imports nothing from
-routing). The router answers ``None`` when the call is not its to route — its location has
-no published rules, or the call started without them — and then telephony's **interim
-default** below answers: ring the location's forwarding number, then take a voicemail with
-a transcription; after hours (Monday to Friday, 08:00 to 18:00 location time), voicemail
-straight away.
+Telephony does not decide routes itself: it asks the ``CallRouter`` of its hooks
+(``telephony.hooks``: the routing app's engine, wired in ``coverage_platform/composition.py``;
+telephony imports nothing from routing). The router answers ``None`` when the call is not its
+to route — its location has no published rules, or the call started without them — and then
+telephony's **interim default** below answers: ring the location's forwarding number, then
+take a voicemail with a transcription; after hours (Monday to Friday, 08:00 to 18:00
+location time), voicemail straight away.
 
 Both are pure with respect to the call: what is known about the moment in, TwiML and the
 decision's facts out, so the webhook can store the answer with the event in the same
@@ -16,13 +16,14 @@ statement as the call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from telephony import twiml
 from telephony.directory import LocationConfig, TenantTelephony
+from telephony.statuses import DIAL_ANSWERED, QueueResult
 
 # Interim opening hours (location time) until routing's schedules exist: Monday to Friday,
 # 08:00 to 18:00.
@@ -68,10 +69,6 @@ class CallMoment:
     query: Mapping[str, str] = field(default_factory=dict)
 
 
-# Routing's answer for a moment of a call, or ``None`` for telephony's interim default.
-CallRouter = Callable[[CallMoment, TenantTelephony], CallDecision | None]
-
-
 def is_open(location: LocationConfig, at: datetime) -> bool:
     local = at.astimezone(ZoneInfo(location.time_zone))
     return (
@@ -107,13 +104,13 @@ def incoming_call_twiml(*, call: IncomingCall, config: TenantTelephony) -> CallD
 
 def dial_action_twiml(*, dial_call_status: str, location_name: str, phone_number_id: int) -> str:
     """After the dial: hang up if someone answered, else take a voicemail."""
-    if dial_call_status in {"completed", "answered"}:
+    if dial_call_status in DIAL_ANSWERED:
         return twiml.hangup()
     return twiml.voicemail(location_name=location_name, phone_number_id=phone_number_id)
 
 
 def queue_action_twiml(*, queue_result: str, location_name: str, phone_number_id: int) -> str:
     """After the caller leaves a queue: done if bridged or gone, else a voicemail."""
-    if queue_result in {"bridged", "hangup"}:
+    if queue_result in (QueueResult.BRIDGED, QueueResult.HANGUP):
         return twiml.hangup()
     return twiml.voicemail(location_name=location_name, phone_number_id=phone_number_id)

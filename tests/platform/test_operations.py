@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage_platform.observability import ContextFilter, JsonFormatter, log_context
+from foundation.observability import ContextFilter, JsonFormatter, log_context
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {

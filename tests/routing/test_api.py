@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from foundation.phones import Problem, phone_message
 from routing import services
 from routing.engine import Call, QueueState
 from routing.models import RoutingVersion
@@ -312,4 +313,19 @@ def test_agent_dial_target_through_the_api(routing_a, keys):
     ok = client.put(
         f"{BASE}/agents/{member.pk}/", {"phone": "+1 212 555 0188"}, content_type="application/json"
     )
+    assert ok.json()["phone"] == "+12125550188"
+
+
+def test_agent_phone_through_the_api_speaks_the_shared_phone_messages(routing_a, keys):
+    # Catches the API keeping its own phone messages (or a length limit of its own), and
+    # national numbers read in another country than the organisation's.
+    member = routing_a.member(Role.QA)
+    path = f"{BASE}/agents/{member.pk}/"
+    client = api(keys)
+    for phone, problem in (("12", Problem.INVALID), ("9" * 10_000, Problem.TOO_LONG)):
+        bad = client.put(path, {"phone": phone}, content_type="application/json")
+        assert bad.status_code == 400
+        assert bad.json()["error"]["fields"]["phone"] == [phone_message(problem, region="US")]
+    ok = client.put(path, {"phone": "(212) 555-0188"}, content_type="application/json")
+    assert ok.status_code == 200
     assert ok.json()["phone"] == "+12125550188"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from foundation.phones import Problem, phone_message
 from routing.diff import rules_diff
 from routing.document import clean_document, with_break
 from tests.routing.builders import BACKUP, context, document, tier
@@ -55,6 +58,32 @@ def test_malformed_times_and_days_are_field_errors():
     )
     errors = errors_of(doc)
     assert set(errors) == {"periods.0.day", "periods.1.start", "periods.1.end", "periods.2.day"}
+
+
+@pytest.mark.parametrize(
+    ("number", "problem"),
+    [
+        ("312 555 0199", Problem.NO_COUNTRY_CODE),
+        ("+1 312 555 01", Problem.INVALID),
+        ("backup line", Problem.NOT_A_NUMBER),
+        (5, Problem.NOT_A_NUMBER),
+        ("\x00" * 10_000, Problem.TOO_LONG),
+    ],
+)
+def test_a_bad_number_in_the_document_gets_the_shared_phone_message(number, problem):
+    # Catches the document keeping a phone parser of its own (with its own messages), or
+    # accepting a national number whose country it cannot know.
+    overflow = {**document()["overflow"], "target": {**BACKUP, "number": number}}
+    errors = errors_of(document(overflow=overflow))
+    assert errors["overflow.target.number"] == [phone_message(problem, region=None)]
+
+
+def test_a_number_in_the_document_is_stored_as_e164():
+    # Catches an international number kept as typed (the engine dials it as it is).
+    overflow = {**document()["overflow"], "target": {**BACKUP, "number": "+1 (312) 555-0199"}}
+    clean, errors = clean_document(document(overflow=overflow), context(), for_publish=True)
+    assert errors == {}
+    assert clean["overflow"]["target"]["number"] == "+13125550199"
 
 
 def test_unknown_time_zone_is_a_field_error():

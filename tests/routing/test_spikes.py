@@ -24,7 +24,7 @@ def outcomes(*rows):
 
 
 def test_metrics_count_only_the_last_15_minutes_and_leave_short_abandons_out():
-    # Catches a window that is too wide, or short abandons counted as abandons (METRICS.md).
+    # Catches a window that is too wide, or short abandons counted as abandons (docs/metrics.md).
     metrics = spike_metrics(
         outcomes((1, 30, False), (5, 40, True), (10, 3, True), (14, 50, False), (16, 900, True)),
         now=NOW,

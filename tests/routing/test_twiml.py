@@ -18,6 +18,8 @@ from routing.engine import (
     Say,
 )
 from routing.twiml import DEFAULT_HOLD_AUDIO_URL, ActionUrls, render_decision
+from telephony import twiml as telephony_twiml
+from telephony.twiml import VOICEMAIL_MAX_SECONDS
 
 URLS = ActionUrls(
     dial_action="https://example.test/twilio/voice/dial?x=1",
@@ -86,3 +88,25 @@ def test_leave_and_hangup():
     # Catches verbs dropped by the renderer.
     root = render(Leave(), Hangup())
     assert [child.tag for child in root] == ["Leave", "Hangup"]
+
+
+def test_a_routed_voicemail_sounds_and_records_like_telephonys_own():
+    # Catches the voicemail builders drifting apart again: callers hearing one voice on the
+    # interim default and another on routed calls, or one of the two recording differently
+    # (ended by any key, no status callback method).
+    routed = render(Say("Leave a message"), Record(max_length_seconds=VOICEMAIL_MAX_SECONDS))
+    interim = ElementTree.fromstring(
+        telephony_twiml.voicemail(location_name="Main Office", phone_number_id=3)
+    )
+    prompt = render(Hold("", True, "Press 1"))
+    says = [*routed.iter("Say"), *interim.iter("Say"), *prompt.iter("Say")]
+    assert {say.get("voice") for say in says} == {telephony_twiml.VOICE}
+
+    def recorded(response: ElementTree.Element) -> dict[str, str]:
+        """The voicemail's <Record> attributes, without the callback URLs (which differ)."""
+        [record] = response.iter("Record")
+        urls = {"action", "recordingStatusCallback", "transcribeCallback"}
+        return {name: value for name, value in record.attrib.items() if name not in urls}
+
+    assert recorded(routed) == recorded(interim)
+    assert recorded(routed)["finishOnKey"] == "#"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from foundation.phones import Problem, phone_message
 from routing import services
 from routing.models import AgentPresence, LocationRouting, RoutingVersion
 from routing.views import item_key
@@ -186,6 +187,27 @@ def test_overflow_threshold_zero_is_a_field_error(client, routing_a):
     assert response.status_code == 400
     errors = response.context["overflow_form"].errors
     assert "greater than 0" in errors["max_wait_seconds"][0]
+
+
+def test_a_bad_backup_number_shows_the_shared_phone_message(client, routing_a):
+    # Catches the routing forms keeping a phone parser (and messages) of their own, or
+    # reading national numbers in another country than the organisation's.
+    login(client, routing_a, Role.SUPERVISOR)
+    data = {"max_wait_seconds": "60", "target_kind": "number", "target_name": "Backup"}
+    response = client.post(
+        url(routing_a, "routing-overflow", routing_a.location.pk),
+        {**data, "target_number": "212 555 01"},
+    )
+    assert response.status_code == 400
+    assert response.context["overflow_form"].errors["target_number"] == [
+        phone_message(Problem.INVALID, region="US")
+    ]
+    response = client.post(
+        url(routing_a, "routing-overflow", routing_a.location.pk),
+        {**data, "target_number": "(312) 555-0199"},
+    )
+    assert response.status_code == 302
+    assert _draft(routing_a)["overflow"]["target"]["number"] == "+13125550199"
 
 
 def test_overflow_to_the_same_queue_is_refused_by_the_form(client, routing_a):

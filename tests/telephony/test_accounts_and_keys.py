@@ -7,9 +7,11 @@ from email.utils import format_datetime
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
+from foundation.phones import Problem, phone_message
 from telephony import counters, directory, services
 from telephony.crypto import decrypt_text
 from telephony.models import TwilioAccount
@@ -107,3 +109,19 @@ def test_the_route_lookup_reads_across_tenants_only_through_the_definer_function
             [tel_a.account_sid, tel_a.main_number.e164],
         )
         assert cursor.fetchall() == [(tel_a.organization_id,)]
+
+
+def test_a_new_number_is_read_by_the_shared_phone_parser(tel_a):
+    # Catches the account service keeping a parser (and messages) of its own: a national
+    # number must be read in the organisation's country, and a bad one refused on its field
+    # with the shared message.
+    with tenant_context(tel_a.organization_id):
+        number = services.phone_number_create(
+            actor=tel_a.world.tenant(), e164="(212) 555-0156", location=tel_a.location
+        )
+        assert number.e164 == "+12125550156"
+        with pytest.raises(ValidationError) as raised:
+            services.phone_number_create(
+                actor=tel_a.world.tenant(), e164="212 555 01", location=tel_a.location
+            )
+    assert raised.value.message_dict == {"e164": [phone_message(Problem.INVALID, region="US")]}

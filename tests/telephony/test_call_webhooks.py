@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from telephony import simulator
-from telephony.models import Call, CallEvent, CallOutcome, Recording, Transcription
+from telephony.models import Call, CallEvent, CallOutcome, Contact, Recording, Transcription
 from telephony.services import telephony_settings_update
 from tenancy.context import tenant_context
 from tests.telephony.conftest import PUBLIC_BASE_URL
@@ -175,7 +175,7 @@ def test_each_kind_of_call_gets_its_outcome(tel_a, name, outcome, answered):
 
 
 def test_after_hours_calls_are_flagged_and_classified(tel_a):
-    # Catches after-hours calls counted as ordinary misses (METRICS.md: after-hours share).
+    # Catches after-hours calls counted as ordinary misses (docs/metrics.md: after-hours share).
     send(tel_a, scenario(tel_a, "after_hours_hangup", "CA" + "c" * 32, CLOSED_TIME))
     call = call_row(tel_a, "CA" + "c" * 32)
     assert call["is_after_hours"] is True
@@ -255,3 +255,27 @@ def test_stored_events_cannot_be_changed(tel_a):
         transaction.atomic(),
     ):
         CallEvent.objects.update(response_body="rewritten")
+
+
+@pytest.mark.parametrize(
+    ("caller", "contact"),
+    [("+13125550123", "+13125550123"), ("anonymous", None), ("client:alice", None)],
+)
+def test_a_caller_becomes_a_contact_only_when_twilio_sends_a_number(tel_a, twilio, caller, contact):
+    # Catches a withheld or browser caller stored as a contact "number" (a callback would be
+    # dialled to "anonymous"), or a numbered caller left without one.
+    params = {
+        "AccountSid": tel_a.account_sid,
+        "CallSid": "CA" + "c7" * 16,
+        "From": caller,
+        "To": tel_a.main_number.e164,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
+    response = twilio.post("/twilio/voice/incoming", params, token=tel_a.auth_token)
+    assert response.status_code == 200
+    with tenant_context(tel_a.organization_id):
+        call = Call.objects.select_related("contact").get(call_sid=params["CallSid"])
+        stored = list(Contact.objects.values_list("e164", flat=True))
+    assert (call.contact.e164 if call.contact else None) == contact
+    assert stored == ([contact] if contact else [])

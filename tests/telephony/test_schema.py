@@ -1,4 +1,5 @@
-"""The telephony tables keep the tenancy rules of DESIGN.md §2 (checked in the catalogue)."""
+"""The telephony tables keep the tenancy rules of docs/architecture.md (checked in the
+catalogue)."""
 
 from __future__ import annotations
 

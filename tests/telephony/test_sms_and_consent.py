@@ -207,3 +207,17 @@ def test_message_status_callbacks_never_move_backwards(tel_a, twilio):
         from telephony.models import CallEvent
 
         assert CallEvent.objects.filter(provider_sid=sid).count() == 3
+
+
+def test_a_stop_from_a_sender_without_a_number_changes_no_consent(
+    tel_a, twilio, django_capture_on_commit_callbacks
+):
+    # Catches a sender ID that is not a number (an alphanumeric sender, a WhatsApp address)
+    # entering the consent ledger or being texted a confirmation.
+    for index, sender in enumerate(("ACMEBANK", "whatsapp:+13125550177")):
+        sid = f"SM{index:032d}"
+        text_in(tel_a, twilio, django_capture_on_commit_callbacks, "STOP", sid, sender=sender)
+        with tenant_context(tel_a.organization_id):
+            assert Message.objects.get(message_sid=sid).contact is None
+    assert ledger(tel_a) == []
+    assert replies(tel_a) == []

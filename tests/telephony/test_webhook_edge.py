@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from telephony.event_store import UNSEQUENCED_STATUS_BASE, call_event_key
 from telephony.models import Call, CallEvent
 from tenancy.context import tenant_context
 from tests.conftest import drop_connection
@@ -112,3 +113,24 @@ def test_a_webhook_on_a_kept_connection_the_server_closed_still_succeeds(tel_a, 
         assert kept.connection is not raw
     finally:
         kept.settings_dict["CONN_MAX_AGE"] = 0
+
+
+def test_status_callbacks_without_a_sequence_keep_their_stored_delivery_keys():
+    # Catches the order of Twilio's statuses, which is part of every stored delivery key,
+    # changing with the enums': a retry arriving after such a deploy would be stored twice.
+    twilio_order = [
+        "queued",
+        "initiated",
+        "ringing",
+        "in-progress",
+        "completed",
+        "busy",
+        "no-answer",
+        "canceled",
+        "failed",
+    ]
+    sequences = [
+        call_event_key("voice.status", {"CallSid": "CA" + "5" * 32, "CallStatus": status}).sequence
+        for status in twilio_order
+    ]
+    assert sequences == [UNSEQUENCED_STATUS_BASE + place for place in range(len(twilio_order))]

@@ -18,6 +18,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from foundation.phones import Problem, phone_message
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.models import ApiKey, Location, Membership, Organization, Team
@@ -236,6 +237,25 @@ def test_supervisor_creates_a_location_with_a_normalised_phone(org_a):
     assert created["is_active"] is True
     with tenant_context(org_a.organization):
         assert Location.objects.get(pk=created["id"]).phone == "+12125550100"
+
+
+@pytest.mark.parametrize(
+    ("phone", "problem"),
+    [
+        ("12", Problem.INVALID),
+        ("+1 212 555 0100 ext 7", Problem.EXTENSION),
+        ("\x00" * 10_000, Problem.TOO_LONG),
+        (["+12125550100"], Problem.NOT_A_NUMBER),
+    ],
+)
+def test_a_bad_location_phone_gets_the_shared_phone_message(org_a, owner_a, phone, problem):
+    # Catches the serializer keeping a parser (and messages) of its own, a crash on absurd
+    # input, or the example given in another country than the organisation's.
+    Organization.objects.filter(pk=org_a.organization.pk).update(country="GB")
+    body = {"name": "Uptown", "time_zone": "Europe/London", "phone": phone}
+    error = error_of(send(owner_a, "post", f"{API}/locations/", body), 400)
+    assert error["fields"] == {"phone": [phone_message(problem, region="GB")]}
+    assert count(org_a, Location) == 0
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.QA, Role.LEADERSHIP])

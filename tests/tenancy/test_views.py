@@ -19,6 +19,7 @@ from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from foundation.phones import Problem, phone_message
 from tenancy import services
 from tenancy.api_auth import ApiKeyAuthentication
 from tenancy.context import tenant_context
@@ -486,6 +487,25 @@ def test_location_with_a_bad_phone_number_is_refused_beside_the_field(
         assert not Location.objects.filter(name="Uptown").exists()
 
 
+def test_location_form_refuses_absurd_phone_input_with_the_shared_message(
+    as_role: Any, org_a: OrgWorld
+) -> None:
+    # Catches binary or endless input crashing the form, or the form keeping messages of
+    # its own instead of the shared phone parser's.
+    client = as_role(Role.SUPERVISOR)
+    for phone, problem in (
+        ("212\x00555\x000100", Problem.NOT_A_NUMBER),
+        ("9" * 10_000, Problem.TOO_LONG),
+        ("212 555 0100 ext. 4", Problem.EXTENSION),
+    ):
+        data = {"name": "Uptown", "time_zone": "America/New_York", "phone": phone}
+        response = client.post(url("location-create"), data)
+        assert response.status_code == 200
+        assert field_errors(response, "phone") == phone_message(problem, region="US")
+    with tenant_context(org_a.organization):
+        assert not Location.objects.filter(name="Uptown").exists()
+
+
 def test_location_phone_is_normalised_to_e164_with_the_organisations_country(
     as_role: Any, org_a: OrgWorld
 ) -> None:
@@ -542,7 +562,7 @@ def test_location_edit_saves_changes_and_keeps_input_on_error(as_role: Any, worl
         False,
     )
     response = client.post(path, {**data, "phone": "nope", "is_active": "on"})
-    assert field_errors(response, "phone").startswith("Enter a valid phone number")
+    assert field_errors(response, "phone") == phone_message(Problem.NOT_A_NUMBER, region="US")
     assert 'value="nope"' in response.content.decode()
 
 
