@@ -5,9 +5,12 @@ Resolution (docs/architecture.md, "Tenants and isolation"): a webhook carries th
 subaccount (``AccountSid``) and the organisation's own number (``To`` inbound, ``From`` on
 callbacks about calls and texts we placed) or, on callback URLs we generated, the number's
 id (``pn``). Tenant tables are under row-level security and no tenant is known yet, so the
-lookup goes through the narrow SECURITY DEFINER function ``telephony_number_route``
-(telephony/migrations/0002), which returns only the organisation, number, location, source
-label and encrypted auth token for that pair.
+organisation is found through the narrow SECURITY DEFINER function ``telephony_number_route``
+(telephony/migrations/0007), which reads the number directory table and returns only the
+organisation and the number's id for that exact pair. The number's location and source
+label and the account's encrypted auth token are then read in one query inside that
+organisation's tenant context, under row-level security, where the pair is checked again
+against the numbers and the account themselves.
 
 Caching: two small dicts per process, each entry with a TTL (60 s; 5 s for "unknown
 number"). Writes that change numbers, accounts or settings clear this process's cache at
@@ -31,6 +34,7 @@ from twilio.request_validator import RequestValidator
 from telephony import counters
 from telephony.crypto import InvalidToken, decrypt_text
 from telephony.models import TelephonySettings
+from tenancy.context import tenant_context
 from tenancy.models import Location, Organization
 
 logger = logging.getLogger(__name__)
@@ -144,13 +148,13 @@ def invalidate() -> None:
 def _lookup_route(
     account_sid: str, e164: str | None, phone_number_id: int | None
 ) -> NumberRoute | None:
-    # Raw SQL on purpose: no tenant is known yet, so the lookup goes through the narrow
-    # SECURITY DEFINER function (telephony migration 0002), which returns only the route of
-    # one (subaccount, number) pair; tests/telephony/test_webhook_security.py checks that
-    # another organisation's subaccount or token never resolves to this organisation.
+    # Raw SQL on purpose: no tenant is known yet, so the organisation comes from the narrow
+    # SECURITY DEFINER function (telephony migration 0007), which reads only the number
+    # directory; tests/telephony/test_webhook_security.py checks that another
+    # organisation's subaccount or token never resolves to this organisation.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM telephony_number_route(%s, %s, %s)",
+            "SELECT organization_id, phone_number_id FROM telephony_number_route(%s, %s, %s)",
             [account_sid, e164, phone_number_id],
         )
         rows = cursor.fetchall()
@@ -158,9 +162,26 @@ def _lookup_route(
         if rows:
             logger.error("ambiguous number route: the same number under two organisations")
         return None
-    organization_id, number_id, location_id, source_label, encrypted_token = rows[0]
+    organization_id, number_id = rows[0]
+    # One query on the tenant's own rows (a single shard group on Citus). It repeats the
+    # pair and the active flags, so a directory row the tables no longer back routes
+    # nowhere, and an organisation switched off receives nothing.
+    with tenant_context(organization_id), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.location_id, n.source_label, a.auth_token "
+            "FROM telephony_phonenumber n "
+            "JOIN telephony_twilioaccount a ON a.organization_id = n.organization_id "
+            "JOIN tenancy_organization o ON o.id = n.organization_id "
+            "WHERE n.organization_id = %s AND a.organization_id = %s AND n.id = %s "
+            "AND a.account_sid = %s AND n.is_active AND a.is_active AND o.is_active",
+            [organization_id, organization_id, number_id, account_sid],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    location_id, source_label, stored_token = row
     try:
-        token = decrypt_text(encrypted_token)
+        token = decrypt_text(stored_token)
     except InvalidToken:
         logger.error(
             "cannot decrypt the Twilio auth token: its key is not in FIELD_ENCRYPTION_KEYS",

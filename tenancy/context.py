@@ -3,6 +3,12 @@
 Set once per request, webhook or task by its resolver, read by every tenant manager and
 mirrored into PostgreSQL (``app.organization_id``, transaction-local) so that row-level
 security filters the same rows even for raw SQL.
+
+The setting is made with ``SET LOCAL``, not ``set_config``: on Citus, with
+``citus.propagate_set_commands = 'local'`` (tenancy/distribution.py), ``SET LOCAL`` is
+repeated on every worker the transaction reaches, where row-level security filters the
+shards; a ``set_config`` stays on the coordinator and the workers would see no tenant. On
+plain PostgreSQL the two are the same transaction-local setting.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ def _begin_as_tenant(organization_id: int, using: str) -> bool:
     connection cannot (the caller then sets the tenant with a statement of its own).
 
     ``atomic()`` only turns autocommit off: psycopg then sends ``BEGIN`` by itself before
-    the first statement, and the tenant's ``set_config`` went after it, two round trips
+    the first statement, and the tenant's setting went after it, two round trips
     where one does, on every webhook, request and task. Sent together as one simple query
     (the id is an int, formatted here), psycopg finds the transaction open and sends no
     ``BEGIN`` of its own; ``COMMIT`` and ``ROLLBACK`` stay psycopg's and Django's. A
@@ -65,21 +71,25 @@ def _begin_as_tenant(organization_id: int, using: str) -> bool:
         or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE
     ):
         return False
-    query = f"BEGIN; SELECT set_config('app.organization_id', '{int(organization_id)}', true)"
+    query = f"BEGIN; {_set_tenant_sql(organization_id)}"
     with wrapper.wrap_database_errors:
         result = raw.pgconn.exec_(query.encode())
-        if result.status != pq.ExecStatus.TUPLES_OK:
+        if result.status != pq.ExecStatus.COMMAND_OK:
             raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
     return True
 
 
+def _set_tenant_sql(organization_id: int | None) -> str:
+    """``SET LOCAL`` takes no parameters: the id is formatted here, as an int, so nothing
+    but digits reaches the statement."""
+    value = "" if organization_id is None else str(int(organization_id))
+    return f"SET LOCAL app.organization_id = '{value}'"
+
+
 def _set_database_tenant(organization_id: int | None, using: str) -> None:
-    # Its own statement: in a CTE before a SELECT the setting did not apply (RLS-NOTES.md).
+    # Its own statement: in a CTE before a SELECT the setting did not apply.
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('app.organization_id', %s, true)",
-            ["" if organization_id is None else str(organization_id)],
-        )
+        cursor.execute(_set_tenant_sql(organization_id))
 
 
 @contextmanager

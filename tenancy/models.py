@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from tenancy.managers import TenantModel
 from tenancy.roles import Role
@@ -24,7 +25,9 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# A global table (a reference table on Citus, where a trigger would fire on every node's
+# copy): the services that change it record its events (tenancy/audit.py).
+@pghistory.track(pghistory.ManualEvent("insert"), pghistory.ManualEvent("update"))
 class Organization(models.Model):
     """The tenant. A global table: it is what every tenant row points at."""
 
@@ -89,6 +92,58 @@ class Membership(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The directory is written here, not only by the services, because factories,
+        # ``seed_demo`` and the webhook benchmark create memberships directly; every save
+        # that can change who belongs where keeps it, in the same transaction.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"user", "user_id", "is_active"} & set(update_fields):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            MembershipDirectoryEntry.record(self)
+
+
+class MembershipDirectoryEntry(models.Model):
+    """Which organisations a user belongs to, readable across tenants: the one table the
+    organisation switcher's SECURITY DEFINER function (``tenancy_user_organization_ids``)
+    reads.
+
+    A coordinator directory (docs/scaling.md): on Citus it is neither distributed nor a
+    reference table, so the definer function reads it on the coordinator without opening
+    worker connections as its NOLOGIN owner. It has no foreign keys (a key to a reference
+    table would make Citus convert it) and holds nothing but the lookup; row-level security
+    lets the application write only its own tenant's rows. ``Membership.save`` keeps it.
+    """
+
+    pk = models.CompositePrimaryKey("organization_id", "user_id")
+    organization_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    is_active = models.BooleanField()
+
+    class Meta:
+        db_table = "tenancy_membershipdirectory"
+        indexes = [models.Index(fields=["user_id"], name="membershipdirectory_user")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in organisation {self.organization_id}"
+
+    @staticmethod
+    def record(membership: Membership) -> None:
+        MembershipDirectoryEntry.objects.bulk_create(
+            [
+                MembershipDirectoryEntry(
+                    organization_id=membership.organization_id,
+                    user_id=membership.user_id,
+                    is_active=membership.is_active,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["organization_id", "user_id"],
+            update_fields=["is_active"],
+        )
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

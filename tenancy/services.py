@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -96,6 +97,7 @@ def organization_create(
     organization.full_clean()
     with transaction.atomic(), audited(None):
         organization.save()
+        pghistory.create_event(organization, label="insert")
         with tenant_context(organization):
             Membership.objects.create(user=owner, role=Role.OWNER)
     return organization
@@ -106,8 +108,9 @@ def organization_update(*, actor: Tenant, **fields: object) -> Organization:
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.full_clean()
-    with audited(actor):
+    with transaction.atomic(), audited(actor):
         organization.save(update_fields=list(fields))
+        pghistory.create_event(organization, label="update")
     return organization
 
 

@@ -4,6 +4,9 @@
 #   (a) /healthz, the framework ceiling; (b) the incoming-call webhook; (c) status callbacks;
 # then a burst of 10,000 callbacks with duplicates and reordering, counted afterwards.
 # Uses its own database (coverage_bench, recreated) and Redis db 13.
+# BENCH_DB_HOST and BENCH_DB_PORT (localhost:5432) point it at another server, such as a
+# Citus coordinator; BENCH_DB_KEEP=1 migrates the database as it is instead of recreating
+# it (Citus does not propagate CREATE DATABASE: the cluster script creates it on each node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,6 +16,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 CALLS=${CALLS:-60000}
 DB=${BENCH_DATABASE:-coverage_bench}
+DB_HOST=${BENCH_DB_HOST:-localhost}
+DB_PORT=${BENCH_DB_PORT:-5432}
 OUT=${OUT:-$(mktemp -d /tmp/bench-webhooks.XXXXXX)}
 
 if ! command -v wrk >/dev/null; then
@@ -25,16 +30,18 @@ if ! command -v wrk >/dev/null; then
 fi
 bin/services-up >/dev/null
 
-psql -h localhost -U coverage_owner -d postgres -qc "DROP DATABASE IF EXISTS $DB" \
-  -c "CREATE DATABASE $DB"
+if [ "${BENCH_DB_KEEP:-}" != 1 ]; then
+  psql -h "$DB_HOST" -p "$DB_PORT" -U coverage_owner -d postgres \
+    -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+fi
 export DJANGO_ENV=production
 export SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz
-export DATABASE_URL=postgres://coverage_app@localhost:5432/$DB
+export DATABASE_URL=postgres://coverage_app@$DB_HOST:$DB_PORT/$DB
 export REDIS_URL=redis://localhost:6379/13
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export FIELD_ENCRYPTION_KEY=YmVuY2gtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OTA=
 export PUBLIC_BASE_URL=https://bench.coverage.example
-DATABASE_URL=postgres://coverage_owner@localhost:5432/$DB .venv/bin/python manage.py migrate --noinput >/dev/null
+DATABASE_URL=postgres://coverage_owner@$DB_HOST:$DB_PORT/$DB .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python bench/webhooks/prepare.py "$OUT" "$CALLS"
 redis-cli -n 13 flushdb >/dev/null
 

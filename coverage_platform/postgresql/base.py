@@ -15,8 +15,13 @@ import select
 from django.db.backends.postgresql import base
 from psycopg import pq
 
+from coverage_platform.postgresql.schema import DatabaseSchemaEditor
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Foreign keys between tenant tables include the organisation (schema.py).
+    SchemaEditorClass = DatabaseSchemaEditor
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:

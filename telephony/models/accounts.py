@@ -143,6 +143,39 @@ class PhoneNumber(TenantModel):
         return f"{self.source_label} ({self.location_id})"
 
 
+class NumberDirectoryEntry(models.Model):
+    """Which organisation a (Twilio subaccount, number) pair belongs to, readable before any
+    tenant is known: the one table the webhook resolver's SECURITY DEFINER function
+    (``telephony_number_route``) reads. No auth token, location or label: those are read
+    afterwards inside the tenant's context (telephony/directory.py).
+
+    A coordinator directory (docs/scaling.md): on Citus it is neither distributed nor a
+    reference table, so the definer function reads it on the coordinator without opening
+    worker connections as its NOLOGIN owner. It has no foreign keys (a key to a reference
+    table would make Citus convert it); row-level security lets the application write only
+    its own tenant's rows. The services that change numbers and accounts rewrite the
+    organisation's rows in the same transaction (telephony/services/accounts.py).
+    """
+
+    pk = models.CompositePrimaryKey("organization_id", "phone_number_id")
+    organization_id = models.BigIntegerField()
+    phone_number_id = models.BigIntegerField()
+    account_sid = models.CharField(max_length=34)
+    e164 = models.CharField(max_length=16)
+    # The number's and its account's state together: only an active pair routes.
+    is_active = models.BooleanField()
+
+    class Meta:
+        db_table = "telephony_numberdirectory"
+        indexes = [
+            models.Index(fields=["account_sid", "e164"], name="numberdirectory_route"),
+            models.Index(fields=["account_sid", "phone_number_id"], name="numberdirectory_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_sid} {self.e164} → organisation {self.organization_id}"
+
+
 class Contact(TenantModel):
     """A caller or texter, per organisation and number."""
 

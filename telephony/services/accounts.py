@@ -1,7 +1,9 @@
 """Configuring an organisation's telephony: its Twilio subaccount, numbers and settings.
 
 Each writer clears the webhook number directory (telephony.directory), so webhooks see the
-change within seconds in every process.
+change within seconds in every process; the writers of numbers and accounts also rewrite
+the organisation's rows of the cross-tenant number directory table in the same
+transaction (``_record_numbers``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,40 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from foundation.phones import InvalidPhoneNumber, to_e164
 from telephony import directory
-from telephony.models import Contact, PhoneNumber, TelephonySettings, Transcription, TwilioAccount
+from telephony.models import (
+    Contact,
+    NumberDirectoryEntry,
+    PhoneNumber,
+    TelephonySettings,
+    Transcription,
+    TwilioAccount,
+)
 from tenancy.models import Location
 from tenancy.resolution import Tenant
+
+
+def _record_numbers(organization_id: int) -> None:
+    """Rewrite the organisation's rows of the number directory (``NumberDirectoryEntry``)
+    from its numbers and account, as this transaction sees them. An organisation has a few
+    numbers, so writing them all is cheaper to get right than patching one."""
+    account = TwilioAccount.objects.first()
+    NumberDirectoryEntry.objects.filter(organization_id=organization_id).delete()
+    if account is None:
+        return
+    NumberDirectoryEntry.objects.bulk_create(
+        NumberDirectoryEntry(
+            organization_id=organization_id,
+            phone_number_id=number_id,
+            account_sid=account.account_sid,
+            e164=e164,
+            is_active=is_active and account.is_active,
+        )
+        for number_id, e164, is_active in PhoneNumber.objects.values_list("id", "e164", "is_active")
+    )
 
 
 def twilio_account_set(*, actor: Tenant, account_sid: str, auth_token: str) -> TwilioAccount:
@@ -26,7 +56,9 @@ def twilio_account_set(*, actor: Tenant, account_sid: str, auth_token: str) -> T
     account.auth_token = auth_token
     account.is_active = True
     account.full_clean()
-    account.save()
+    with transaction.atomic():
+        account.save()
+        _record_numbers(account.organization_id)
     directory.invalidate()
     return account
 
@@ -53,7 +85,9 @@ def phone_number_create(
         twilio_sid=twilio_sid,
     )
     number.full_clean()
-    number.save()
+    with transaction.atomic():
+        number.save()
+        _record_numbers(number.organization_id)
     directory.invalidate()
     return number
 
@@ -62,7 +96,9 @@ def phone_number_update(*, actor: Tenant, number: PhoneNumber, **fields: Any) ->
     for name, value in fields.items():
         setattr(number, name, value)
     number.full_clean()
-    number.save(update_fields=list(fields))
+    with transaction.atomic():
+        number.save(update_fields=list(fields))
+        _record_numbers(number.organization_id)
     directory.invalidate()
     return number
 

@@ -25,7 +25,8 @@ def test_every_telephony_tenant_table_has_forced_row_level_security_and_a_policy
         "WHERE c.relkind = 'r' AND c.relname LIKE 'telephony\\_%' "
         "AND a.attname = 'organization_id' AND NOT a.attisdropped"
     )
-    assert len(tables) == 11
+    # Eleven tenant tables and the number directory (telephony_numberdirectory).
+    assert len(tables) == 12
     assert [t for t in tables if t[1:] != (True, True, True)] == []
 
 
