@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("tenancy.api_urls")),
     path("twilio/", include("telephony.urls")),
     path("o/<slug:org_slug>/routing/", include("routing.urls")),
+    path("o/<slug:org_slug>/scheduled-work/", include("scheduling.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -9,6 +9,7 @@ whatever their role — never 403 or 200. A route missing from this file fails
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from scheduling.services import schedule_work
+from telephony.gateway.results import RETRY_OUTBOUND
 from tenancy import services
 from tenancy.context import tenant_context
 from tenancy.roles import Role
@@ -61,6 +65,8 @@ BROWSER: dict[str, Route] = {
     "api-key-revoke": Route({"POST": OWNER}, {"key_id": "api_key"}),
     "org-settings": Route({"GET": OWNER, "POST": OWNER}),
     "audit": Route({"GET": MANAGERS}),
+    "scheduled-work": Route({"GET": MANAGERS}),
+    "scheduled-work-replay": Route({"POST": MANAGERS}, {"work_id": "due_work"}),
 }
 
 API: dict[str, Route] = {
@@ -246,11 +252,19 @@ def _api_key(world: OrgWorld) -> int:
     return api_key.pk
 
 
+def _due_work(world: OrgWorld) -> int:
+    with tenant_context(world.organization):
+        return schedule_work(
+            kind=RETRY_OUTBOUND, idempotency_key=uuid.uuid4().hex, due_at=timezone.now()
+        ).pk
+
+
 OBJECT_MAKERS: dict[str, Callable[[OrgWorld], int]] = {
     "membership": _membership,
     "location": _location,
     "team": _team,
     "api_key": _api_key,
+    "due_work": _due_work,
     "routing_version": published_version_id,
     # A position in a list (a period, a tier): the same number in both organisations.
     "zero": lambda world: 0,

@@ -4,21 +4,25 @@ Before sending, in this order: the number is valid; the recipient has not revoke
 (and has granted it, when the caller requires that); the recipient's local time is inside
 the calling window; the organisation is within its per-minute rate. A send that fails a
 check is recorded as ``blocked`` with its reason and, when waiting helps, the time to try
-again — and returned to the caller to reschedule. Nothing is dropped silently.
+again, which the gateway schedules as durable work (scheduling/). Nothing is dropped
+silently.
 
 Each send carries the caller's idempotency key (unique per organisation). A key that
 already sent, or gave up, returns the earlier result and sends nothing; a key that was
 blocked or is due for retry is checked and tried again, with what was first asked. The
 attempt is committed as ``pending`` before Twilio is called, and a ``pending`` attempt is
-never resent automatically (its outcome is unknown if the process died mid-call). One gap
-remains, inherent to Twilio's API (it takes no idempotency key): a request that timed out
-after Twilio received it is retried as asked, and could then be delivered twice.
+never resent automatically (its outcome is unknown if the process died mid-call). Twilio's
+API takes no idempotency key, so a request whose outcome is unknown (a read timeout, a 5xx,
+a connection dropped mid-answer) is marked ``unverified_since``; its retry first lists the
+messages or calls between the two numbers and records the one found instead of sending
+again, and sends only when there is none (``delivery.deliver``). Every status callback URL
+carries the request's id (``ob``), so what Twilio accepted names the send it belongs to.
 
 Twilio's answers become decisions: 21610 (the recipient replied STOP to the carrier) records
 a revocation and gives up; 429, 5xx, timeouts and connection errors retry with exponential
-backoff up to ``MAX_ATTEMPTS``; any other 4xx gives up. A retry is due at ``retry_at``; the gateway
-schedules nothing itself: the caller that owns the work item (recovery's dispatcher, or the
-``telephony.retry_outbound_request`` task) calls ``retry_outbound`` then.
+backoff up to ``MAX_ATTEMPTS``; any other 4xx gives up. A retry is due at ``retry_at``, and
+the gateway records it as scheduled work of kind ``telephony.retry_outbound``: the
+dispatcher calls ``retry_outbound`` then, however far out it is.
 
 Call it outside a database transaction (from a task): it commits its own short
 transactions around the HTTP request so that no database transaction waits on Twilio.
@@ -40,6 +44,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from foundation.observability import log_context
+from scheduling.services import schedule_work
 from telephony.gateway.checks import prepare
 from telephony.gateway.delivery import deliver
 from telephony.gateway.results import (
@@ -47,6 +52,7 @@ from telephony.gateway.results import (
     BACKOFF_MAX_SECONDS,
     MAX_ATTEMPTS,
     OPTED_OUT_ERROR_CODE,
+    RETRY_OUTBOUND,
     Reason,
     SendResult,
     backoff_seconds,
@@ -160,9 +166,31 @@ def _send(
             require_consent=require_consent,
             now=now,
         )
-        if isinstance(prepared, SendResult):
-            return prepared
-        return deliver(organization_id, prepared, now)
+        result = (
+            prepared
+            if isinstance(prepared, SendResult)
+            else deliver(organization_id, prepared, now)
+        )
+        if result.retry_at is not None:
+            _schedule_retry(organization_id, result)
+        return result
+
+
+def _schedule_retry(organization_id: int, result: SendResult) -> None:
+    """A send to try again later (Twilio throttled, the recipient's window not open yet)
+    becomes scheduled work due at its ``retry_at`` (telephony/due_work.py), so no caller can
+    drop it and no Celery countdown holds it: the row survives a lost message or a restarted
+    worker, however far out the retry is. Keyed by the request and the time, so a decision
+    recorded twice schedules once."""
+    assert result.retry_at is not None
+    with tenant_context(organization_id):
+        schedule_work(
+            kind=RETRY_OUTBOUND,
+            idempotency_key=f"outbound-retry:{result.outbound_request_id}:"
+            f"{int(result.retry_at.timestamp())}",
+            due_at=result.retry_at,
+            payload={"outbound_request_id": result.outbound_request_id},
+        )
 
 
 __all__ = [

@@ -17,6 +17,8 @@ BACKOFF_MAX_SECONDS = 30 * 60
 RATE_LIMIT_RETRY_SECONDS = 60
 OPTED_OUT_ERROR_CODE = 21610
 CALL_STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# The kind of scheduled work that tries a send again (telephony/due_work.py).
+RETRY_OUTBOUND = "telephony.retry_outbound"
 
 
 class Reason(StrEnum):
@@ -81,6 +83,9 @@ class Attempt:
     twiml_url: str
     account_sid: str
     auth_token: str
+    # An earlier attempt of this request may have reached Twilio (its outcome is unknown):
+    # ask Twilio for it, created since then, before sending again.
+    unverified_since: datetime | None = None
 
 
 def backoff_seconds(attempts: int) -> int:

@@ -327,19 +327,44 @@ def test_the_relaxed_spec_accepts_repeated_form_keys(tmp_path: Path):
     assert relaxed >= 2
 
 
-def test_the_retry_task_sends_a_throttled_text_once_twilio_accepts(
+def test_a_throttled_text_becomes_scheduled_work_that_sends_it_once_twilio_accepts(
     tel_a, twilio_error, prism_server, settings
 ):
-    # Catches a retry path that re-runs no checks, or re-sends something already sent.
-    from telephony.tasks import retry_outbound_request
+    # Catches a retry the gateway returns and nobody keeps (it was dropped past 60 s), a
+    # retry path that re-runs no checks, or one that re-sends something already sent.
+    from scheduling import services as scheduling
+    from scheduling.models import DueWork, DueWorkStatus
 
     twilio_error.status, twilio_error.code = 429, 20429
     first = sms(tel_a, "throttled-reply", purpose="reply")
-    assert first.status == OutboundStatus.RETRY
+    assert first.status == OutboundStatus.RETRY and first.retry_at is not None
+    with tenant_context(tel_a.organization_id):
+        work = DueWork.objects.get()
+    assert (work.kind, work.due_at) == ("telephony.retry_outbound", first.retry_at)
+
     settings.TWILIO_API_BASE_URL = prism_server.base_url  # Twilio accepts again
-    assert retry_outbound_request(tel_a.organization_id, first.outbound_request_id) == "sent"
-    assert retry_outbound_request(tel_a.organization_id, first.outbound_request_id) == "sent"
+    assert scheduling.dispatch_due_work(now=first.retry_at - timedelta(seconds=1)) == []
+    claims = scheduling.dispatch_due_work(now=first.retry_at)
+    for claim in claims * 2:  # the broker delivers the run twice
+        scheduling.run_work(
+            organization_id=claim.organization_id,
+            work_id=claim.work_id,
+            lease_token=claim.lease_token,
+        )
+
     row = request_row(tel_a, first)
     assert (row.status, row.attempts) == (OutboundStatus.SENT, 2)
     with tenant_context(tel_a.organization_id):
         assert Message.objects.count() == 1
+        assert DueWork.objects.get().status == DueWorkStatus.DONE
+
+
+def test_a_text_held_for_the_recipients_morning_is_scheduled_for_then(tel_a, prism):
+    # Catches a calling-window block whose retry time nobody keeps.
+    from scheduling.models import DueWork
+
+    late = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 22:00 in New York
+    result = sms(tel_a, "late-evening", now=late)
+    assert result.blocked and result.retry_at is not None
+    with tenant_context(tel_a.organization_id):
+        assert DueWork.objects.get().due_at == result.retry_at
