@@ -262,9 +262,8 @@ class PhoneNumberSerializerField(serializers.CharField):
         self.region = region
 
     def to_internal_value(self, data: Any) -> str:
-        # JSON clients sometimes send a number as a number; a boolean is never one.
-        if isinstance(data, int) and not isinstance(data, bool):
-            data = str(data)
+        # A number sent as a JSON number is refused like any other non-string (the API's
+        # schema says string; ``to_e164`` answers it with the shared "not a number").
         region = self.region(self.context) if callable(self.region) else self.region
         try:
             return to_e164(data, region=region)

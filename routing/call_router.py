@@ -67,7 +67,12 @@ class RoutingCallRouter:
                 return None
             location_id, version_id = routed_location, _query_id(moment.query, "version")
         progress = call_progress_from_twilio(
-            stage=stage, params={**moment.params, "step": moment.query.get("step", "")}
+            stage=stage,
+            params={
+                **moment.params,
+                "step": moment.query.get("step", ""),
+                "tried": moment.query.get("tried", ""),
+            },
         )
         at = moment.at
         if stage in _QUEUE_STAGES:
@@ -101,17 +106,22 @@ class RoutingCallRouter:
         )
 
     def call_left_queue(self, moment: CallMoment) -> None:
-        """Once the transaction commits, have a worker compare the queue's last 15 minutes
-        of exits with its alert thresholds (the ``routing.evaluate_spike`` task). The queue
-        is the location in the callback URL, which ``route`` checked before answering."""
+        """Once the transaction commits, have a worker compare the queue's 15 minutes of
+        exits up to this one with its alert thresholds (the ``routing.evaluate_spike``
+        task). The queue is the location in the callback URL, which ``route`` checked
+        before answering."""
         location_id = _query_id(moment.query, "location")
         if location_id is None:
             return
         organization_id = moment.organization_id
+        # Judged at the time the call left (the event's), not when a worker gets to it.
+        left_at = moment.at.isoformat()
 
         def publish() -> None:
             try:
-                tasks.evaluate_spike.apply_async((organization_id, location_id), retry=False)
+                tasks.evaluate_spike.apply_async(
+                    (organization_id, location_id, left_at), retry=False
+                )
             except Exception:  # The broker is down: the next queue exit evaluates again.
                 logger.warning("spike evaluation not queued", extra={"location_id": location_id})
 

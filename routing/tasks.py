@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from routing import services
@@ -10,14 +12,16 @@ from tenancy.models import Location
 
 
 @shared_task(name="routing.evaluate_spike", time_limit=30, soft_time_limit=20)
-def evaluate_spike(organization_id: int, location_id: int) -> str:
-    """Check a location's last 15 minutes of queue exits against its alert thresholds
-    (queued after commit when a call leaves a routed queue: ``routing/call_router.py``)."""
+def evaluate_spike(organization_id: int, location_id: int, at: str | None = None) -> str:
+    """Check a location's 15 minutes of queue exits up to ``at`` (ISO 8601: when the call
+    left the queue; the wall clock when absent) against its alert thresholds (queued after
+    commit when a call leaves a routed queue: ``routing/call_router.py``)."""
+    now = datetime.fromisoformat(at) if at else None
     with tenant_context(organization_id):
         location = Location.objects.filter(pk=location_id).first()
         if location is None:
             return "missing"
-        return services.evaluate_spike_from_calls(location=location).change
+        return services.evaluate_spike_from_calls(location=location, now=now).change
 
 
 @shared_task(name="routing.send_spike_texts", time_limit=60, soft_time_limit=45)

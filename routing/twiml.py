@@ -53,7 +53,8 @@ def render_decision(decision: Decision, *, action_urls: ActionUrls) -> str:
     Every callback URL carries ``location`` (the location whose rules apply), ``version``
     (the published version that routed the call, when the call stays at that location) and,
     for a dial, ``step`` (where the call was: a tier and agent, the overflow or the
-    after-hours number). Pass them back unchanged in ``CallProgress``.
+    after-hours number), and ``tried`` (the members rung for this call without answering,
+    comma-separated, when there are any). Pass them back unchanged in ``CallProgress``.
     """
     return _render(decision, action_urls)
 
@@ -61,7 +62,8 @@ def render_decision(decision: Decision, *, action_urls: ActionUrls) -> str:
 @lru_cache(maxsize=2048)
 def _render(decision: Decision, action_urls: ActionUrls) -> str:
     response = VoiceResponse()
-    own = {"location": decision.location_id, "version": decision.version_id}
+    tried = ",".join(str(member) for member in decision.tried) or None
+    own = {"location": decision.location_id, "version": decision.version_id, "tried": tried}
     for action in decision.actions:
         if isinstance(action, Say):
             twiml.say(response, action.text)
@@ -78,7 +80,7 @@ def _render(decision: Decision, action_urls: ActionUrls) -> str:
                     dial.number(target.number)
         elif isinstance(action, Enqueue):
             same = action.location_id == decision.location_id
-            params = own if same else {"location": action.location_id}
+            params = own if same else {"location": action.location_id, "tried": tried}
             response.enqueue(
                 action.queue_name,
                 wait_url=with_query(action_urls.queue_wait, **params),

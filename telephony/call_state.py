@@ -104,7 +104,7 @@ def event_time(params: Mapping[str, str], received_at: datetime) -> datetime:
     if raw:
         try:
             parsed = _rfc1123_utc(raw) or parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # a year past C's int: OverflowError
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return parsed
@@ -235,7 +235,10 @@ def _merge_facts(
         in_queue = int_param(params, "QueueTime") or 0
         current_rank = QUEUE_RESULT_RANK.get(call.queue_result, 0)
         rank = QUEUE_RESULT_RANK.get(result, 0)
-        if rank > current_rank or (rank == current_rank and in_queue > (call.queue_seconds or 0)):
+        known = result in QueueResult.values  # a word Twilio never sends is not stored
+        if known and (
+            rank > current_rank or (rank == current_rank and in_queue > (call.queue_seconds or 0))
+        ):
             call.queue_result = result
             call.queue_seconds = in_queue
         if result != QueueResult.BRIDGED:

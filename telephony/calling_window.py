@@ -1,12 +1,14 @@
 """The hours in which a person may be called or texted: 08:00-21:00 in *their* local time.
 
-The recipient's zone comes from the contact when known, else the location the message is
-about (the one the person called or booked with, when the caller names it), else the
-number's area (``foundation.phones.time_zones_of``), else the organisation's zone. The
-sending number's own location says where the organisation is, not the person, so it is not
-used. A number whose region spans several zones (a US number of an unknown area, a
-toll-free number) must be inside the window in every one of them: the strict reading, since
-the person could be in any of them.
+The recipient's zone comes from the contact when the organisation recorded it, else from
+the number's area (``foundation.phones.time_zones_of``), else the organisation's zone. A
+number whose area spans several zones (an area code across a zone line, a toll-free
+number) must be inside the window in every one of them: the strict reading, since the
+person could be in any of them. Nothing the sender says about itself moves the window:
+not the location a message is about, nor the sending number's location (a New York office
+texting a Honolulu number at 08:30 New York time reaches someone at 02:30). The
+organisation may narrow the hours (``TelephonySettings``); ``window`` keeps them inside the
+legal ones whatever is stored.
 """
 
 from __future__ import annotations
@@ -15,19 +17,24 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from foundation.phones import time_zones_of
+from telephony.models import LEGAL_WINDOW_END, LEGAL_WINDOW_START
 
 
 def recipient_time_zones(
-    e164: str, *, contact_time_zone: str = "", location_time_zone: str = "", fallback: str = "UTC"
+    e164: str, *, contact_time_zone: str = "", fallback: str = "UTC"
 ) -> list[str]:
-    """The zones the recipient may be in, most specific source first."""
-    if contact_time_zone:
-        return [contact_time_zone]
-    if location_time_zone:
-        return [location_time_zone]
+    """The zones the recipient may be in: the contact's recorded zone, else every zone of
+    the number's area, else ``fallback`` (the organisation's)."""
     known = available_timezones()
+    if contact_time_zone in known:
+        return [contact_time_zone]
     zones = [zone for zone in time_zones_of(e164) if zone in known]
     return zones or [fallback]
+
+
+def window(start: time, end: time) -> tuple[time, time]:
+    """The organisation's hours within the legal ones: narrower is kept, wider is cut."""
+    return max(start, LEGAL_WINDOW_START), min(end, LEGAL_WINDOW_END)
 
 
 def is_within(now: datetime, zones: list[str], start: time, end: time) -> bool:

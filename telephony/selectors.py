@@ -10,7 +10,9 @@ from telephony.models import (
     Call,
     CallEvent,
     ConsentAction,
+    ConsentChannel,
     ConsentEvent,
+    Message,
     OutboundPurpose,
     OutboundRequest,
     OutboundStatus,
@@ -18,10 +20,17 @@ from telephony.models import (
 from telephony.statuses import QueueResult
 
 
+def _covering(channel: str) -> list[str]:
+    """The ledger channels whose entries apply to ``channel``: its own and ``ALL`` (a
+    revocation covers calls and texts unless the person limited it)."""
+    return [channel, ConsentChannel.ALL] if channel != ConsentChannel.ALL else [channel]
+
+
 def consent_latest(*, e164: str, channel: str) -> ConsentEvent | None:
-    """The latest ledger entry for this number and channel: the current state."""
+    """The latest ledger entry that applies to this number and channel (one recorded for
+    the channel or for every channel): the current state."""
     return (
-        ConsentEvent.objects.filter(e164=e164, channel=channel)
+        ConsentEvent.objects.filter(e164=e164, channel__in=_covering(channel))
         .order_by("-occurred_at", "-id")
         .first()
     )
@@ -37,7 +46,7 @@ def revocation_started_at(*, e164: str, channel: str) -> datetime | None:
     """When the current revocation began (the first revoke after the last grant), or
     ``None`` when the number is not revoked."""
     events = list(
-        ConsentEvent.objects.filter(e164=e164, channel=channel)
+        ConsentEvent.objects.filter(e164=e164, channel__in=_covering(channel))
         .order_by("-occurred_at", "-id")
         .values_list("action", "occurred_at")[:200]
     )
@@ -62,6 +71,16 @@ def opt_out_confirmation_sent_since(
         )
         .exclude(pk=exclude_id)
         .exists()
+    )
+
+
+def messages_needing_review(*, limit: int = 100) -> list[Message]:
+    """Incoming texts a person must read (a revocation that also asked something), oldest
+    first, with their contact."""
+    return list(
+        Message.objects.filter(needs_review=True)
+        .select_related("contact")
+        .order_by("created_at", "id")[:limit]
     )
 
 

@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("members/<id:pk>/", api.MemberDetailView.as_view(), name="api-member-detail"),
     path("teams/", api.TeamListView.as_view(), name="api-team-list"),
     path("teams/<id:pk>/", api.TeamDetailView.as_view(), name="api-team-detail"),
-    # Nothing below this line: it answers every path not matched above.
-    re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
+    # Nothing below this line: it answers every path not matched above, control characters
+    # and newlines included (``.`` and ``$`` would let a path with a newline fall through
+    # to the HTML 404 page).
+    re_path(r"^(?P<path>[\s\S]*)\Z", not_found, name="api-not-found"),
 ]

@@ -3,16 +3,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenancy.forms import SignInForm
+from tenancy.auth_views import LimitedPasswordResetView, SignInView
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -20,7 +14,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -18,12 +18,8 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as CHECK_REGISTRY
+from schemathesis.specs.openapi import checks as openapi_checks
 
 from coverage_platform.wsgi import application
 from tenancy import services
@@ -34,11 +30,17 @@ from tests.conftest import OrgWorld
 
 pytestmark = pytest.mark.django_db
 
+# Every check schemathesis has (importing its OpenAPI checks registers them all) but one:
+# positive_data_acceptance ("a schema-valid request is accepted") still fails on about a
+# dozen operations whose refusals the schema does not state yet (unknown body keys are
+# refused, but bodies do not declare additionalProperties: false) or cannot state (an
+# unknown time zone, a member already invited, team members of another organisation). It
+# joins when the schema says them.
+assert openapi_checks
 CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+    check
+    for check in CHECK_REGISTRY.get_all()
+    if getattr(check, "__name__", "") != "positive_data_acceptance"
 ]
 # Fuzzing examples per operation. Examples and coverage phases add their own (bounded) cases.
 MAX_EXAMPLES = 15
@@ -112,7 +114,7 @@ schema = schemathesis.openapi.from_wsgi(
     config=schemathesis.Config.from_dict(
         {
             "seed": 20240601,
-            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none", "mode": "all"},
             "phases": {"stateful": {"enabled": False}},
         }
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from routing.config import (
@@ -44,9 +45,26 @@ def decide(
 ) -> Decision:
     """The decision for ``call`` at ``now`` (aware) under ``config``.
 
-    ``presence`` maps membership ids to their status; only ``available`` members are rung.
+    ``presence`` maps membership ids to their status; only ``available`` members are rung,
+    and none of those already rung for this call without answering (``progress.tried``).
     """
     progress = call.progress
+    if progress.tried:
+        # An agent who let this call ring out is not offered it again: counted as not
+        # available for the rest of the call (not rung, and no reason to leave the queue).
+        presence = {m: s for m, s in presence.items() if m not in progress.tried}
+    decision = _decide(config, now, queue_state, presence, progress)
+    tried = progress.tried.union(decision.tried)
+    return replace(decision, tried=tuple(sorted(tried))) if tried else decision
+
+
+def _decide(
+    config: RoutingConfig,
+    now: datetime,
+    queue_state: QueueState,
+    presence: Mapping[int, str],
+    progress: CallProgress,
+) -> Decision:
     if progress.stage == Stage.DIAL_ENDED:
         return _after_dial(config, progress, presence)
     if progress.stage == Stage.QUEUE_WAIT:

@@ -137,6 +137,9 @@ class CallProgress:
     queue_result: str = ""  # Twilio's QueueResult (telephony.statuses.QueueResult)
     digits: str = ""  # Digits pressed during the callback offer
     callback_requested: bool = False
+    # Members already rung for this call without answering (from the callback URL's
+    # ``tried``): not rung again on this call, however available they look.
+    tried: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,9 @@ class Decision:
     version_id: int | None = None
     version_number: int | None = None
     is_open: bool = False
+    # Members rung for this call so far without answering, including those this decision
+    # dials (if they answer the call is over): carried in every callback URL as ``tried``.
+    tried: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form for the API and logs (no phone numbers are logged)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from routing.config import (
@@ -148,7 +149,7 @@ def _dial_tier(
         how = f"dial in order, {tier.ring_timeout_seconds} s each"
         step = f"tier:{tier.index}:{position}"
     explanation = "; ".join([opening, *notes, head, how]) + _overflow_suffix(config)
-    return _decision(
+    decision = _decision(
         config,
         Outcome.DIAL,
         Reason.OPEN,
@@ -156,6 +157,8 @@ def _dial_tier(
         (Dial(targets, tier.ring_timeout_seconds, step=step),),
         is_open=True,
     )
+    rung = available if tier.strategy == RingStrategy.SIMULTANEOUS else available[:1]
+    return replace(decision, tried=tuple(agent.membership_id for _, agent in rung))
 
 
 def _dial_external(config: RoutingConfig, opening: str, notes: list[str], tier: Tier) -> Decision:

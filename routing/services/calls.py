@@ -40,7 +40,7 @@ from tenancy.models import Location
 
 def call_progress_from_twilio(*, stage: Stage | str, params: Mapping[str, str]) -> CallProgress:
     """Read a Twilio callback into ``CallProgress``: pass the callback URL's query merged
-    with its form fields (``step`` from the query; DialCallStatus, QueueTime,
+    with its form fields (``step`` and ``tried`` from the query; DialCallStatus, QueueTime,
     QueuePosition, QueueResult, Digits from Twilio)."""
 
     def number(name: str) -> int:
@@ -55,7 +55,18 @@ def call_progress_from_twilio(*, stage: Stage | str, params: Mapping[str, str]) 
         queue_position=number("QueuePosition"),
         queue_result=params.get("QueueResult", "")[:20],
         digits=params.get("Digits", "")[:5],
+        tried=_members(params.get("tried", "")),
     )
+
+
+# More members than any tier rings for one call; a longer list is not ours.
+MAX_TRIED = 200
+
+
+def _members(value: str) -> frozenset[int]:
+    """The ``tried`` list of a callback URL (``12,15``) as membership ids."""
+    parts = value.split(",", MAX_TRIED)[:MAX_TRIED] if value else []
+    return frozenset(int(part) for part in parts if part.isdigit() and len(part) < 19)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,12 @@ def evaluate_spike(
     """Compare the location's last 15 minutes of queue outcomes with its published alert
     thresholds. Opens an episode (and notifies the supervisors, in the app and by text)
     when the queue goes over; a spike already open is only updated; it closes when the
-    queue is back under. Call it after each queue outcome or on a schedule."""
+    queue is back under. Call it after each queue outcome or on a schedule.
+
+    ``now`` is the moment evaluated: the event's time (the queue exit that prompted it), not
+    the wall clock, so a replayed or simulated day opens and closes its episodes at its own
+    times. An evaluation of a moment before the open episode began (a late task) changes
+    nothing."""
     now = now or timezone.now()
     config = loading.published_config(location.pk)
     if config is None:
@@ -73,6 +78,8 @@ def evaluate_spike(
     with transaction.atomic():
         routing_for(location, lock=True)  # One evaluation per location at a time.
         episode = SpikeEpisode.objects.filter(location=location, closed_at__isnull=True).first()
+        if episode is not None and now < episode.opened_at:
+            return SpikeResult(SpikeChange.NONE, episode)
         if reasons and episode is None:
             episode = SpikeEpisode.objects.create(
                 location=location,
@@ -114,9 +121,10 @@ def evaluate_spike(
 
 def evaluate_spike_from_calls(*, location: Location, now: datetime | None = None) -> SpikeResult:
     """``evaluate_spike`` for the location's queue as telephony recorded it: the calls that
-    left it in the last 15 minutes, the callers still waiting in it, and the organisation's
-    short-abandon threshold. What the ``routing.evaluate_spike`` task runs after a call
-    leaves a routed queue. Inside the organisation's tenant context."""
+    left it in the 15 minutes up to ``now``, the callers still waiting in it then, and the
+    organisation's short-abandon threshold. What the ``routing.evaluate_spike`` task runs
+    after a call leaves a routed queue, with ``now`` the time the call left it (the
+    event's time, so a simulated past day is judged at its own times)."""
     now = now or timezone.now()
     exits = telephony_selectors.queue_exits(location_id=location.pk, since=now - WINDOW, until=now)
     waiting = telephony_selectors.queue_snapshot(

@@ -24,7 +24,6 @@ from telephony.models import (
     TwilioAccount,
 )
 from tenancy.context import tenant_context
-from tenancy.models import Location
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +110,14 @@ def prepare(
             return _block(request, Reason.NO_CONSENT, now=now, retry_at=None)
 
         if purpose not in CALLING_WINDOW_EXEMPT:
-            location_zone = _location_zone(location_id)
+            # The recipient's clock only: ``location_id`` picks the sending number, never
+            # the zone (a New York location texting a Honolulu number).
             zones = calling_window.recipient_time_zones(
-                e164,
-                contact_time_zone=contact.time_zone,
-                location_time_zone=location_zone,
-                fallback=config.time_zone,
+                e164, contact_time_zone=contact.time_zone, fallback=config.time_zone
             )
-            start, end = config.calling_window_start, config.calling_window_end
+            start, end = calling_window.window(
+                config.calling_window_start, config.calling_window_end
+            )
             if not calling_window.is_within(now, zones, start, end):
                 opening = calling_window.next_opening(now, zones, start, end)
                 return _block(request, Reason.OUTSIDE_CALLING_WINDOW, now=now, retry_at=opening)
@@ -168,6 +167,7 @@ def prepare(
             twiml_url=twiml_url,
             account_sid=account.account_sid,
             auth_token=account.auth_token,
+            unverified_since=request.unverified_since,
         )
 
 
@@ -209,10 +209,3 @@ def _from_number(from_number_id: int | None, location_id: int | None) -> PhoneNu
         if at_location is not None:
             return at_location
     return numbers.order_by("id").first()
-
-
-def _location_zone(location_id: int | None) -> str:
-    if location_id is None:
-        return ""
-    zone = Location.objects.filter(pk=location_id).values_list("time_zone", flat=True).first()
-    return zone or ""

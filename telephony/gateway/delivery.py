@@ -11,6 +11,8 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from telephony.gateway.results import (
     CALL_STATUS_EVENTS,
@@ -42,20 +44,50 @@ from tenancy.context import tenant_context
 logger = logging.getLogger(__name__)
 
 
-def _status_callback(name: str, phone_number_id: int) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse(name)}?pn={phone_number_id}"
+# How far before an unverified attempt a message or call Twilio lists may have been
+# created and still be that attempt (clocks differ), and how many of the newest between the
+# two numbers are read.
+LOOKUP_SLACK = timedelta(minutes=5)
+LOOKUP_LIMIT = 20
+
+
+def _status_callback(name: str, phone_number_id: int, request_id: int) -> str:
+    # ``ob`` names the outbound request (one idempotency key), so every status callback of
+    # what Twilio accepted says which of our sends it belongs to.
+    return (
+        f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse(name)}"
+        f"?pn={phone_number_id}&ob={request_id}"
+    )
 
 
 def deliver(organization_id: int, attempt: Attempt, now: datetime) -> SendResult:
-    """Phase two, outside any transaction: the HTTP request; then phase three records it."""
+    """Phase two, outside any transaction: the HTTP request; then phase three records it.
+
+    When an earlier attempt's outcome is unknown (``attempt.unverified_since``), Twilio is
+    first asked whether it accepted it: found, it is recorded as sent and nothing is sent
+    again; not found, the send goes ahead; the question unanswered, nothing is sent and the
+    request is retried later, since sending blind could deliver it twice."""
     client = twilio_client(account_sid=attempt.account_sid, auth_token=attempt.auth_token)
+    if attempt.unverified_since is not None:
+        try:
+            earlier = _accepted_earlier(organization_id, client, attempt)
+        except (TwilioException, requests.RequestException) as error:
+            return _record_failure(organization_id, attempt, now, network_error=error)
+        if earlier is not None:
+            logger.info(
+                "outbound already accepted by Twilio; not sent again",
+                extra={"outbound_request_id": attempt.request_id},
+            )
+            return _record_success(organization_id, attempt, sid=earlier[0], status=earlier[1])
     try:
         if attempt.kind == OutboundKind.SMS:
             message = client.messages.create(
                 to=attempt.to,
                 from_=attempt.from_e164,
                 body=attempt.body,
-                status_callback=_status_callback("telephony:sms-status", attempt.from_number_id),
+                status_callback=_status_callback(
+                    "telephony:sms-status", attempt.from_number_id, attempt.request_id
+                ),
             )
             sid, status = message.sid or "", message.status or ""
         else:
@@ -64,18 +96,76 @@ def deliver(organization_id: int, attempt: Attempt, now: datetime) -> SendResult
                 from_=attempt.from_e164,
                 url=attempt.twiml_url,
                 method="POST",
-                status_callback=_status_callback("telephony:voice-status", attempt.from_number_id),
+                status_callback=_status_callback(
+                    "telephony:voice-status", attempt.from_number_id, attempt.request_id
+                ),
                 status_callback_method="POST",
                 status_callback_event=CALL_STATUS_EVENTS,
             )
             sid, status = call.sid or "", call.status or ""
     except TwilioRestException as error:
-        return _record_failure(organization_id, attempt, now, error=error)
-    except (requests.Timeout, requests.ConnectionError) as error:
-        return _record_failure(organization_id, attempt, now, network_error=error)
-    except TwilioException as error:
-        return _record_failure(organization_id, attempt, now, network_error=error)
+        return _record_failure(
+            organization_id, attempt, now, error=error, outcome_unknown=error.status >= 500
+        )
+    except (requests.RequestException, TwilioException) as error:
+        return _record_failure(
+            organization_id, attempt, now, network_error=error, outcome_unknown=_unknown(error)
+        )
     return _record_success(organization_id, attempt, sid=sid, status=str(status))
+
+
+def _unknown(error: Exception) -> bool:
+    """Whether Twilio may have accepted a request that failed with ``error``: yes unless
+    the connection was never made (refused, or timed out while connecting). A read timeout
+    or a connection dropped mid-answer leaves it unknown."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        cause = error.args[0] if error.args else None
+        return not isinstance(getattr(cause, "reason", cause), NewConnectionError)
+    return True
+
+
+def _accepted_earlier(
+    organization_id: int, client: Client, attempt: Attempt
+) -> tuple[str, str] | None:
+    """The SID and status of a message or call Twilio created for an earlier attempt of
+    ``attempt``'s request, or ``None``. Twilio takes no idempotency key, so it is found by
+    what it was: the same recipient and sender, created since the attempt (the newest
+    first; a queued message has no sent date yet, so the time is compared here), the same
+    body for a text, and not already recorded as another send of ours."""
+    assert attempt.unverified_since is not None
+    since = attempt.unverified_since - LOOKUP_SLACK
+    found: list[tuple[str, str]] = []
+    if attempt.kind == OutboundKind.SMS:
+        # One page, never the next: the newest messages are the ones that can match, and
+        # following a page link costs a request per page for nothing.
+        for message in client.messages.page(
+            to=attempt.to, from_=attempt.from_e164, page_size=LOOKUP_LIMIT
+        ):
+            created = message.date_created
+            if (message.body or "") == attempt.body and (created is None or created >= since):
+                found.append((message.sid or "", str(message.status or "")))
+    else:
+        for call in client.calls.page(
+            to=attempt.to, from_=attempt.from_e164, page_size=LOOKUP_LIMIT
+        ):
+            created = call.date_created
+            if created is None or created >= since:
+                found.append((call.sid or "", str(call.status or "")))
+    if not found:
+        return None
+    with tenant_context(organization_id):
+        claimed = set(
+            OutboundRequest.objects.filter(provider_sid__in=[sid for sid, _ in found])
+            .exclude(pk=attempt.request_id)
+            .values_list("provider_sid", flat=True)
+        )
+    # Oldest first: the earliest unclaimed match is the first attempt's.
+    for sid, status in reversed(found):
+        if sid and sid not in claimed:
+            return sid, status
+    return None
 
 
 def _record_success(organization_id: int, attempt: Attempt, *, sid: str, status: str) -> SendResult:
@@ -85,7 +175,17 @@ def _record_success(organization_id: int, attempt: Attempt, *, sid: str, status:
         request.provider_sid = sid[:34]
         request.reason = ""
         request.error_code = None
-        request.save(update_fields=["status", "provider_sid", "reason", "error_code", "updated_at"])
+        request.unverified_since = None
+        request.save(
+            update_fields=[
+                "status",
+                "provider_sid",
+                "reason",
+                "error_code",
+                "unverified_since",
+                "updated_at",
+            ]
+        )
         if attempt.kind == OutboundKind.SMS:
             _message_sent(request, sid=sid, status=status)
         else:
@@ -152,20 +252,23 @@ def _record_failure(
     *,
     error: TwilioRestException | None = None,
     network_error: Exception | None = None,
+    outcome_unknown: bool = False,
 ) -> SendResult:
     with tenant_context(organization_id):
         request = OutboundRequest.objects.select_for_update().get(pk=attempt.request_id)
         retry = False
         request.error_code = None
+        if outcome_unknown and request.unverified_since is None:
+            # Twilio may have it: the next attempt asks before sending (``deliver``).
+            request.unverified_since = request.last_attempt_at or now
         if error is not None:
             request.error_code = error.code
             if error.code == OPTED_OUT_ERROR_CODE:
                 request.reason = Reason.OPTED_OUT
+                # The person sent STOP to the carrier: a revocation, of calls and texts.
                 consent_revoke(
                     e164=attempt.to,
-                    channel=ConsentChannel.SMS
-                    if attempt.kind == OutboundKind.SMS
-                    else ConsentChannel.VOICE,
+                    channel=ConsentChannel.ALL,
                     source=ConsentSource.TWILIO_ERROR,
                     occurred_at=now,
                     note=f"Twilio error {OPTED_OUT_ERROR_CODE} on outbound request {request.pk}",
@@ -185,7 +288,14 @@ def _record_failure(
             request.status = OutboundStatus.FAILED
             request.next_attempt_at = None
         request.save(
-            update_fields=["status", "reason", "error_code", "next_attempt_at", "updated_at"]
+            update_fields=[
+                "status",
+                "reason",
+                "error_code",
+                "next_attempt_at",
+                "unverified_since",
+                "updated_at",
+            ]
         )
         logger.warning(
             "outbound send failed",

@@ -110,7 +110,8 @@ class Call(TenantModel):
     dial_answered_at = models.DateTimeField(null=True, blank=True)
     dial_ended_at = models.DateTimeField(null=True, blank=True)
     dial_seconds = models.PositiveIntegerField(null=True, blank=True)
-    queue_result = models.CharField(max_length=14, blank=True)
+    # Twilio's longest QueueResult, redirected-from-bridged, has 23 characters.
+    queue_result = models.CharField(max_length=24, blank=True)
     queue_seconds = models.PositiveIntegerField(null=True, blank=True)
     call_duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     voicemail_seconds = models.PositiveIntegerField(null=True, blank=True)

@@ -68,6 +68,10 @@ class Message(TenantModel):
     body = models.TextField(blank=True)
     num_segments = models.PositiveSmallIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=10, blank=True)
+    # An incoming text a person must read: it revoked consent and also asked something
+    # (telephony.keywords), so the question is not lost with the revocation. Cleared by the
+    # person who has read it.
+    needs_review = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,6 +85,13 @@ class Message(TenantModel):
             models.Index(
                 fields=["organization", "contact", "created_at"], name="message_org_contact_created"
             ),
+            # The few texts waiting for a person, for their list; partial, so the hot
+            # table pays for it only on those.
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=models.Q(needs_review=True),
+                name="message_org_needs_review",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,8 +99,13 @@ class Message(TenantModel):
 
 
 class ConsentChannel(models.TextChoices):
+    """What a ledger entry covers. A revocation covers every channel (``ALL``) unless the
+    person clearly limited it to one; the state of a channel is the latest entry for it or
+    for ``ALL``."""
+
     SMS = "sms", "Text messages"
     VOICE = "voice", "Calls"
+    ALL = "all", "Calls and texts"
 
 
 class ConsentAction(models.TextChoices):
@@ -190,6 +206,10 @@ class OutboundRequest(TenantModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When an attempt whose outcome is unknown began (a read timeout, a 5xx, a dropped
+    # connection: Twilio may have accepted it). Until Twilio is asked whether it exists,
+    # nothing is sent again (gateway/delivery.py).
+    unverified_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,7 +30,13 @@ from telephony.services.calls import (
     withdraw_unanswered_contact,
 )
 from telephony.services.consent import consent_grant, consent_record, consent_revoke
-from telephony.services.messages import MessageAnswer, Reply, receive_sms_event, sms_reply_send
+from telephony.services.messages import (
+    MessageAnswer,
+    Reply,
+    message_mark_reviewed,
+    receive_sms_event,
+    sms_reply_send,
+)
 from telephony.services.routing import (
     CallDecision,
     CallMoment,
@@ -52,6 +58,7 @@ __all__ = [
     "contact_update",
     "encrypted_fields_rotate",
     "incoming_call_twiml",
+    "message_mark_reviewed",
     "needs_handoff_withdrawal",
     "needs_unanswered_handoff",
     "on_unanswered_contact",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from telephony.models import ConsentAction, ConsentEvent
+from telephony.models import ConsentAction, ConsentChannel, ConsentEvent
 from tenancy.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ def consent_record(
     """Append a grant or revocation for ``e164`` on ``channel`` to the ledger."""
     if action not in ConsentAction.values:
         raise ValueError(f"{action!r} is not a consent action")
+    if channel not in ConsentChannel.values:
+        raise ValueError(f"{channel!r} is not a consent channel")
     event = ConsentEvent.objects.create(
         e164=e164,
         channel=channel,
@@ -71,15 +73,17 @@ def consent_grant(
 def consent_revoke(
     *,
     e164: str,
-    channel: str,
     source: str,
+    channel: str = ConsentChannel.ALL,
     occurred_at: datetime | None = None,
     message_sid: str = "",
     form: str = "",
     agent: Membership | None = None,
     note: str = "",
 ) -> ConsentEvent:
-    """Record that the person at ``e164`` withdrew consent on ``channel``."""
+    """Record that the person at ``e164`` withdrew consent: on every channel (calls and
+    texts), however it was expressed (a text, a call, a form), unless the person clearly
+    limited it to one ``channel``; then record only that one."""
     return consent_record(
         e164=e164,
         channel=channel,

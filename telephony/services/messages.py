@@ -22,7 +22,7 @@ from telephony.event_store import (
     stored_response,
 )
 from telephony.hooks import IncomingText, TelephonyHooks, TextReplyHandler, installed
-from telephony.keywords import Intent, classify
+from telephony.keywords import Channels, Intent, classify
 from telephony.models import (
     MESSAGE_STATUS_RANK,
     ConsentAction,
@@ -180,15 +180,30 @@ def _apply_keywords(
             source = ConsentSource.TWILIO_OPT_OUT
         else:
             source = ConsentSource.SMS_KEYWORD
+        # Calls and texts alike, unless the person limited it ("stop calling, texts are
+        # fine"): "please stop calling me" sent by text must stop the calls.
         consent_revoke(
             e164=sender,
-            channel=ConsentChannel.SMS,
+            channel=ConsentChannel(classified.channels.value),
             source=source,
             occurred_at=at,
             message_sid=message.message_sid,
         )
-        # One confirmation per revocation: none when already revoked, or when Twilio sent it.
-        if before != ConsentAction.REVOKE and not twilio_replied:
+        if classified.needs_review:
+            # The text also asked something: the revocation stands, and a person reads the
+            # question (selectors.messages_needing_review) instead of it going unanswered.
+            message.needs_review = True
+            save_fields(message, ["needs_review"])
+            logger.warning(
+                "revocation with a question needs a person", extra={"message_id": message.pk}
+            )
+        # One confirmation per revocation: none when already revoked, or when Twilio sent it;
+        # none either for a revocation of calls only (its text says texts stop).
+        if (
+            before != ConsentAction.REVOKE
+            and not twilio_replied
+            and classified.channels != Channels.VOICE
+        ):
             reply = Reply.OPT_OUT_CONFIRMATION
     elif classified.intent == Intent.RESTORE:
         # "YES" also answers reminders, so it restores only a revoked number.
@@ -206,6 +221,13 @@ def _apply_keywords(
     elif classified.intent == Intent.HELP and not twilio_replied:
         reply = Reply.HELP
     return classified.intent, reply
+
+
+def message_mark_reviewed(*, message: Message) -> None:
+    """Record that a person has read a text that needed one (``Message.needs_review``)."""
+    if message.needs_review:
+        message.needs_review = False
+        save_fields(message, ["needs_review"])
 
 
 def _send_reply_after_commit(

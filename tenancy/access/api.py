@@ -17,12 +17,15 @@ A detail view over its own ``get_queryset`` may instead take DRF's ``pk`` and ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import generics, serializers
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from tenancy.access.fields import json_type_errors
 from tenancy.access.objects import ID_SUFFIX, ObjectSources, check_sources, find_objects
 from tenancy.access.permissions import capability_for, tenant_of
 from tenancy.resolution import Tenant
@@ -74,6 +77,13 @@ class TenantAPIView(generics.GenericAPIView[Any]):
                 self.get_object()
         super().check_permissions(request)
 
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        # The methods this path answers, in the Allow header, and no body. DRF's default
+        # describes the serializer of a POST or PUT by calling handlers' helpers outside
+        # the handler (a 500 on views that build their serializer inside it), and its
+        # description is not part of the documented API.
+        return Response(status=200)
+
     def get_object(self) -> Any:
         if not hasattr(self, "_object"):
             self._object = super().get_object()
@@ -97,6 +107,11 @@ class TenantAPIView(generics.GenericAPIView[Any]):
             context={"tenant": self.tenant, "request": self.request},
             **kwargs,
         )
+        # JSON types first: DRF would coerce 0 to false and 5 to "5" (tenancy.access.fields).
+        if isinstance(self.request.data, Mapping):
+            wrong_types = json_type_errors(serializer, self.request.data)
+            if wrong_types:
+                raise serializers.ValidationError(wrong_types)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

@@ -37,6 +37,31 @@ class CursorPagination(pagination.CursorPagination):
         self._model = getattr(queryset, "model", None)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_page_size(self, request: Request) -> int | None:
+        # DRF falls back to the default on a page_size it cannot read; the schema documents
+        # a whole number from 1 to max_page_size, and anything else is a 400.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not (
+            1 <= int(raw) <= self.max_page_size
+        ):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         try:
             cursor = super().decode_cursor(request)

@@ -250,6 +250,7 @@ def test_coverage_reports_168_cells(routing_a, keys):
     }  # no tiers yet: nobody to ring
 
 
+@pytest.mark.clock  # "active" is judged against the wall clock
 def test_emergency_closure_through_the_api(routing_a, keys):
     # Catches an emergency closure with no message or a past end accepted, or one that cannot be
     # ended.

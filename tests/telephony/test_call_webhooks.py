@@ -3,6 +3,7 @@ outcomes, and the hand-off of unanswered calls."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
@@ -279,3 +280,18 @@ def test_a_caller_becomes_a_contact_only_when_twilio_sends_a_number(tel_a, twili
         stored = list(Contact.objects.values_list("e164", flat=True))
     assert (call.contact.e164 if call.contact else None) == contact
     assert stored == ([contact] if contact else [])
+
+
+@pytest.mark.parametrize("result", ["redirected-from-bridged", "bridging-in-process"])
+def test_every_queue_result_twilio_sends_is_stored(tel_a, result):
+    # Catches a column narrower than Twilio's words: redirected-from-bridged (23 characters)
+    # made the queue-action webhook fail with a database error.
+    call_sid = "CA" + "e" * 32
+    requests = [
+        dataclasses.replace(r, params={**r.params, "QueueResult": result})
+        if r.kind == "voice.queue-action"
+        else r
+        for r in scenario(tel_a, "answered_queue", call_sid)
+    ]
+    send(tel_a, requests)
+    assert call_row(tel_a, call_sid)["queue_result"] == result

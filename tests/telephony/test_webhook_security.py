@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -90,15 +88,29 @@ def test_the_default_port_variant_of_the_public_url_is_accepted(tel_a, twilio):
     assert twilio.post(INCOMING, params, token=None, signature=with_port).status_code == 200
 
 
-def test_an_unknown_number_gets_a_polite_message_not_an_error(tel_a, twilio):
-    # Catches a 500 (and Twilio's "application error" message) for a number nobody owns.
-    params = incoming_params(tel_a, to="+19995550100")
-    response = twilio.post(INCOMING, params, token=tel_a.auth_token)
-    assert response.status_code == 200
-    root = ElementTree.fromstring(response.content)
-    assert [child.tag for child in root] == ["Say", "Hangup"]
-    assert "not in service" in (root[0].text or "")
+@pytest.mark.parametrize(
+    "change",
+    [{"To": "+19995550100"}, {"AccountSid": "AC" + "c" * 32}],
+    ids=["unknown number", "unknown subaccount"],
+)
+def test_an_unknown_pair_is_refused_exactly_as_a_bad_signature_is(tel_a, twilio, change):
+    # Catches the webhook telling a stranger which (subaccount, number) pairs are customers:
+    # an unknown pair used to answer 200 "not in service", a known one with a forged
+    # signature 403, so probing with any signature enumerated the customers' numbers.
+    forged = "bm90IGEgc2lnbmF0dXJl"
+    unknown = twilio.post(INCOMING, incoming_params(tel_a) | change, token=None, signature=forged)
+    known = twilio.post(INCOMING, incoming_params(tel_a), token=None, signature=forged)
+    assert (unknown.status_code, unknown["Content-Type"], unknown.content) == (
+        known.status_code,
+        known["Content-Type"],
+        known.content,
+    )
+    assert known.status_code == 403
+    # Even signed with a real token, an unknown pair is not served.
+    signed = twilio.post(INCOMING, incoming_params(tel_a) | change, token=tel_a.auth_token)
+    assert signed.status_code == 403
     assert stored_rows(tel_a.organization_id) == (0, 0, 0)
+    assert counters.rejected_webhooks("unknown_number") == 2
 
 
 def test_a_webhook_for_org_a_never_touches_org_b(tel_a, tel_b, twilio):
@@ -123,7 +135,7 @@ def test_org_b_token_cannot_sign_for_org_a_number(tel_a, tel_b, twilio):
     # Claiming B's subaccount with A's number resolves to no organisation at all.
     params["AccountSid"] = tel_b.account_sid
     response = twilio.post(INCOMING, params, token=tel_b.auth_token)
-    assert response.status_code == 200 and b"not in service" in response.content
+    assert response.status_code == 403
     assert stored_rows(tel_a.organization_id) == (0, 0, 0)
     assert stored_rows(tel_b.organization_id) == (0, 0, 0)
 
@@ -132,8 +144,12 @@ def test_callback_urls_tagged_with_another_orgs_number_id_are_refused(tel_a, tel
     # Catches trusting the ?pn= number id without tying it to the subaccount: A's account
     # with B's number id resolves to nothing; B's account and id need B's token.
     path = f"/twilio/voice/recording-status?pn={tel_b.main_number.pk}"
-    params = {"AccountSid": tel_a.account_sid, "CallSid": "CA" + "3" * 32, "RecordingSid": "RE1"}
-    assert twilio.post(path, params, token=tel_a.auth_token).status_code == 204
+    params = {
+        "AccountSid": tel_a.account_sid,
+        "CallSid": "CA" + "3" * 32,
+        "RecordingSid": "RE" + "1" * 32,
+    }
+    assert twilio.post(path, params, token=tel_a.auth_token).status_code == 403
     params["AccountSid"] = tel_b.account_sid
     assert twilio.post(path, params, token=tel_a.auth_token).status_code == 403
     assert stored_rows(tel_a.organization_id)[1] == 0

@@ -680,3 +680,11 @@ def test_schema_and_docs_render_without_a_cdn(client):
     for asset in assets:
         assert asset.startswith(f"/{settings.STATIC_URL.strip('/')}/"), asset
         assert finders.find(asset.split(settings.STATIC_URL, 1)[1]), asset
+
+
+def test_an_api_path_with_a_newline_is_a_json_404(org_a, owner_a):
+    # Catches the catch-all route letting control characters fall through to the HTML page.
+    response = send(owner_a, "patch", f"{API}/members/%0A%C2%BC/", {"is_active": False})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
