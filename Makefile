@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 OWNER_URL ?= postgres://coverage_owner@localhost:5432/coverage
 export DATABASE_OWNER_URL := $(OWNER_URL)
 
-.PHONY: run test setup services db migrate seed assets browser lint bench
+.PHONY: run test test-citus setup services db migrate seed assets browser lint bench mutate
 
 run: setup migrate seed
 	@echo "Open http://127.0.0.1:8000/ — demo sign-ins are listed above."
@@ -13,6 +13,16 @@ run: setup migrate seed
 
 test: setup browser
 	$(PY) -m pytest --create-db
+
+# What must also hold past one database server, on a fresh three-node Citus cluster
+# (docs/scaling.md): isolation, the schema's distribution rules, the audit trail, the
+# webhooks, routing pages and API (single-shard hot paths included), the cross-tenant
+# directories, scheduled work and a Celery worker. Empty means bin/test-citus's own default
+# list, which names them all; set it to run a subset.
+CITUS_TESTS :=
+
+test-citus: setup
+	bin/test-citus -q $(CITUS_TESTS)
 
 setup: services $(VENV)/.installed assets db
 
@@ -54,3 +64,11 @@ lint:
 
 bench:
 	@echo "See bench/README.md for each benchmark's command."
+
+# Mutation testing of the rules that carry money and law ([tool.mutmut] in pyproject.toml,
+# scores in tests/MUTATION.md). Outside CI: minutes, not seconds. A fresh copy each run, so
+# no mutant is judged against stale code.
+mutate: setup
+	rm -rf mutants
+	TEST_DATABASE_NAME=test_coverage_mutate $(VENV)/bin/mutmut run --max-children 2
+	$(PY) bin/mutation-report

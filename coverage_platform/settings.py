@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
 from tenancy.access import converters as access_converters
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "pghistory.admin",
     "coverage_platform",
     "tenancy",
+    "scheduling",
     "telephony",
     "routing",
 ]
@@ -175,6 +177,32 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The client's address and the username as tenancy.sign_in reads them: the address behind
+# TRUSTED_PROXY_COUNT proxies, the username cut to fit axes' column.
+AXES_CLIENT_IP_CALLABLE = "tenancy.sign_in.client_address_for_axes"
+AXES_USERNAME_CALLABLE = "tenancy.sign_in.username_for_axes"
+# How many reverse proxies stand in front of the application and append to X-Forwarded-For.
+# 0 (the default): the client's address is REMOTE_ADDR, and the header is ignored. Behind
+# one proxy and left at 0, every person shares the proxy's address: the limits below would
+# lock everyone out together.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sign-in abuse limits across axes' (username, address) pairs (tenancy/sign_in.py): failed
+# sign-ins per account from any address (credential stuffing), per address for any
+# username (password spraying), and password-reset mails per account and per address,
+# each counted in a fixed window; when one is reached, that account or address waits until
+# its window ends.
+SIGN_IN_REDIS_URL = env.str("SIGN_IN_REDIS_URL", default=REDIS_URL)
+SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=3600)
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env.int("SIGN_IN_ACCOUNT_FAILURE_LIMIT", default=20)
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=50)
+PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=10)
+
+# Audit events carry their own context and a bigint id (tenancy/audit.py), so the trigger
+# that writes one touches only the event row of the same tenant: on Citus, in the
+# co-located shard on the same node (docs/scaling.md).
+PGHISTORY_BASE_MODEL = "tenancy.audit.Event"
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -265,7 +293,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenancy.access.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tenancy.access.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -304,7 +332,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 45
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# The dispatcher of scheduled work (scheduling/): every 15 s it claims the rows that fell due
+# and queues one short task each. Nothing else is scheduled with Celery countdowns or ETAs.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "dispatch-due-work": {"task": "scheduling.dispatch_due_work", "schedule": 15.0},
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -21,3 +21,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # A broker database of its own, so a developer's running worker never takes test tasks.
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://localhost:6379/13")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Sign-in limit counters (tenancy/sign_in.py) in a database of their own, emptied before each
+# test (tests/conftest.py), so failed sign-ins of one test or run never lock out the next.
+SIGN_IN_REDIS_URL = env.str("TEST_SIGN_IN_REDIS_URL", default="redis://localhost:6379/14")
