@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from coverage_platform.celery import app
 from coverage_platform.tasks import ping
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import celery_worker
 
 
 def test_celery_is_configured_for_reliable_delivery():
@@ -29,28 +24,8 @@ def test_celery_is_configured_for_reliable_delivery():
 def test_a_real_worker_runs_a_task_to_completion():
     # Catches a broken worker start-up (imports, settings, broker URL) that unit tests miss.
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coverage_platform",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "coverage_platform.test_settings"},
-    )
-    try:
+    with celery_worker(
+        queue=queue, env={"DJANGO_SETTINGS_MODULE": "coverage_platform.test_settings"}
+    ):
         result = ping.apply_async(args=("hello",), queue=queue)
         assert result.get(timeout=60) == "pong:hello"
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)

@@ -3,11 +3,7 @@ dispatcher's claim reaches a worker after commit, and the worker records the out
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,8 +16,7 @@ from scheduling.models import DueWork, DueWorkStatus
 from telephony.gateway.results import RETRY_OUTBOUND
 from tenancy.context import tenant_context
 from tests.conftest import OrgWorld
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import celery_worker
 
 
 @pytest.mark.e2e
@@ -37,35 +32,15 @@ def test_a_worker_runs_what_the_dispatcher_claimed(org_a: OrgWorld) -> None:
     # The worker runs with the ordinary settings, connected to this test's database as the
     # application role and to the test broker.
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "coverage_platform.settings",
         "DATABASE_URL": f"postgres://{settings.DATABASE_APP_ROLE}@{database['HOST'] or 'localhost'}"
         f":{database['PORT'] or 5432}/{database['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coverage_platform",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            "default",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     # Only this test's messages: earlier tests leave tasks in the test broker's queue.
     app.control.purge()
-    try:
+    with celery_worker(queue="default", env=env):
         assert [c.work_id for c in services.dispatch_due_work()] == [work.pk]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -77,8 +52,5 @@ def test_a_worker_runs_what_the_dispatcher_claimed(org_a: OrgWorld) -> None:
         assert work.status == DueWorkStatus.DEAD
         assert work.last_error == "The scheduled retry names no outbound request."
         assert work.attempts == 1
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     with tenant_context(org_a.organization):
         assert DueWork.objects.count() == 1
