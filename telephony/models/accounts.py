@@ -29,7 +29,7 @@ class TelephonySettings(TenantModel):
         default=5,
         validators=[MaxValueValidator(120)],
         help_text="A caller who hangs up while waiting within this many seconds is a short "
-        "abandon (METRICS.md): counted apart and left out of abandonment and service level.",
+        "abandon: counted apart and left out of abandonment and service level.",
     )
     dial_timeout_seconds = models.PositiveSmallIntegerField(
         default=20,
