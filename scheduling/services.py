@@ -18,11 +18,12 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from scheduling import selectors
-from scheduling.models import OPEN_STATUSES, DueWork, DueWorkStatus
+from scheduling.models import DueWork, DueWorkStatus
 from scheduling.registry import GiveUp, function_for
 from tenancy.context import current_organization_id, tenant_context
 from tenancy.resolution import Tenant
@@ -50,6 +51,12 @@ class Claim:
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed try: 30 s, 1 min, 2 min, … up to an hour."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+# The three statements below write the organisation's row of the DueOrganization directory
+# in raw SQL because Django has no upsert with LEAST. They run inside the organisation's
+# tenant context: the directory is under row-level security, so they reach that row only
+# (tests/scheduling/test_due_directory.py: a tenant cannot write another's next due time).
 
 
 def _lower_next_due(organization_id: int, due_at: datetime) -> None:
@@ -80,14 +87,16 @@ def _lock_next_due(organization_id: int) -> None:
 
 def _recompute_next_due(organization_id: int) -> None:
     """Set the organisation's next due time from its open rows: a pending row is claimable
-    at ``due_at``, a leased one when its lease runs out (and never before it is due)."""
-    open_rows = DueWork.objects.filter(status__in=OPEN_STATUSES).values_list(
-        "status", "due_at", "lease_expires_at"
+    at ``due_at``, a leased one when its lease runs out (and never before it is due). One
+    aggregate row, however many rows are open."""
+    earliest = DueWork.objects.aggregate(
+        pending=Min("due_at", filter=Q(status=DueWorkStatus.PENDING)),
+        leased=Min(
+            Greatest("due_at", Coalesce("lease_expires_at", "due_at")),
+            filter=Q(status=DueWorkStatus.LEASED),
+        ),
     )
-    times = [
-        due_at if status == DueWorkStatus.PENDING else max(due_at, lease_expires_at or due_at)
-        for status, due_at, lease_expires_at in open_rows
-    ]
+    times = [at for at in earliest.values() if at is not None]
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE scheduling_dueorganization SET next_due_at = %s WHERE organization_id = %s",
