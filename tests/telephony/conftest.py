@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -168,6 +169,34 @@ class FakeTwilioError:
     requests: list[str] = field(default_factory=list)
 
 
+def answer_json(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+    """Answer like Twilio's REST API: a JSON body with its status; a client that timed out
+    and left is not an error."""
+    body = json.dumps(payload).encode()
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+@contextmanager
+def local_twilio(handler: type[BaseHTTPRequestHandler], settings: Any) -> Iterator[None]:
+    """Serve ``handler`` on 127.0.0.1 as Twilio's REST API for the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _TwilioErrorHandler(BaseHTTPRequestHandler):
     answer: FakeTwilioError
 
@@ -176,22 +205,16 @@ class _TwilioErrorHandler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.answer.delay_seconds:
             time.sleep(self.answer.delay_seconds)
-        body = json.dumps(
+        answer_json(
+            self,
+            self.answer.status,
             {
                 "code": self.answer.code,
                 "message": self.answer.message,
                 "more_info": f"https://www.twilio.com/docs/errors/{self.answer.code}",
                 "status": self.answer.status,
-            }
-        ).encode()
-        try:
-            self.send_response(self.answer.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out and left
+            },
+        )
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -201,15 +224,8 @@ class _TwilioErrorHandler(BaseHTTPRequestHandler):
 def twilio_error(settings: Any) -> Iterator[FakeTwilioError]:
     """A local server standing in for Twilio's API when it refuses: the true boundary."""
     answer = FakeTwilioError()
-    handler = type("Handler", (_TwilioErrorHandler,), {"answer": answer})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    yield answer
-    server.shutdown()
-    server.server_close()
+    with local_twilio(type("Handler", (_TwilioErrorHandler,), {"answer": answer}), settings):
+        yield answer
 
 
 def account_token_ciphertext(organization_id: int) -> str:

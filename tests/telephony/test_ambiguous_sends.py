@@ -9,14 +9,12 @@ description accepts. Nothing of ours is mocked: the real twilio client makes eve
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,7 +23,7 @@ import pytest
 from telephony import gateway
 from telephony.models import Call, Message, OutboundRequest, OutboundStatus
 from tenancy.context import tenant_context
-from tests.telephony.conftest import free_port
+from tests.telephony.conftest import answer_json, free_port, local_twilio
 
 pytestmark = pytest.mark.django_db
 
@@ -71,15 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
     stub: TwilioStub
 
     def _answer(self, status: int, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out and left
+        answer_json(self, status, payload)
 
     def do_POST(self) -> None:
         kind = "Messages" if self.path.endswith("/Messages.json") else "Calls"
@@ -133,16 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def twilio_stub(settings: Any) -> Iterator[TwilioStub]:
     stub = TwilioStub()
-    handler = type("Handler", (_Handler,), {"stub": stub})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
     settings.TWILIO_HTTP_TIMEOUT_SECONDS = TIMEOUT_SECONDS
-    yield stub
-    server.shutdown()
-    server.server_close()
+    with local_twilio(type("Handler", (_Handler,), {"stub": stub}), settings):
+        yield stub
 
 
 def sms(tel, key: str = "missed-call-text") -> gateway.SendResult:
