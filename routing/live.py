@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 import redis
 from django.conf import settings
+
+from foundation.redis_clients import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,8 @@ def redis_url() -> str:
     return str(location if isinstance(location, str) else location[0])
 
 
-@cache
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return redis_client(url, timeout_seconds=0.5)
 
 
 def client() -> redis.Redis:

@@ -13,19 +13,16 @@ from datetime import datetime
 import redis
 from django.conf import settings
 
+from foundation.redis_clients import redis_client
+
 logger = logging.getLogger(__name__)
 
 DIRECTORY_VERSION_KEY = "telephony:directory:version"
 REJECTED_KEY = "telephony:webhooks:rejected:{reason}"
 
-_clients: dict[str, redis.Redis] = {}
-
 
 def client() -> redis.Redis:
-    url = settings.TELEPHONY_REDIS_URL
-    if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    return _clients[url]
+    return redis_client(settings.TELEPHONY_REDIS_URL)
 
 
 def count_rejected_webhook(reason: str) -> None:

@@ -37,20 +37,17 @@ import redis
 from django.conf import settings
 from django.http import HttpRequest
 
+from foundation.redis_clients import redis_client
+
 logger = logging.getLogger(__name__)
 
 # The username column of axes' attempt tables is a varchar(255); a longer one never names an
 # account (ours are at most 150 characters) and is cut so that recording it cannot fail.
 AXES_USERNAME_MAX_CHARS = 255
 
-_clients: dict[str, redis.Redis] = {}
-
 
 def _client() -> redis.Redis:
-    url = settings.SIGN_IN_REDIS_URL
-    if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    return _clients[url]
+    return redis_client(settings.SIGN_IN_REDIS_URL)
 
 
 def client_address(request: HttpRequest) -> str:
