@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "scheduling",
     "telephony",
     "routing",
+    "intake",
 ]
 
 # The development server's reloader waits for the kernel's file events (watchfiles) instead

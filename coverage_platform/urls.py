@@ -12,9 +12,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/routing/", include("routing.api_urls")),
+    path("api/v1/intake/", include("intake.api_urls")),
     path("api/v1/", include("tenancy.api_urls")),
     path("twilio/", include("telephony.urls")),
     path("o/<slug:org_slug>/routing/", include("routing.urls")),
+    path("o/<slug:org_slug>/intake/", include("intake.urls")),
     path("o/<slug:org_slug>/scheduled-work/", include("scheduling.urls")),
     path("", include("tenancy.urls")),
 ]

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from twilio.request_validator import RequestValidator
 
 from telephony import counters
-from telephony.crypto import InvalidToken, decrypt_text
+from foundation.crypto import InvalidToken, decrypt_text
 from telephony.models import TelephonySettings
 from tenancy.context import tenant_context
 from tenancy.models import Location, Organization

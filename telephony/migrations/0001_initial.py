@@ -5,7 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
-import telephony.crypto
+import foundation.crypto
 import tenancy.models
 from django.db import migrations, models
 
@@ -682,7 +682,7 @@ class Migration(migrations.Migration):
                 ),
                 ("transcription_sid", models.CharField(max_length=34)),
                 ("status", models.CharField(blank=True, max_length=12)),
-                ("text", telephony.crypto.EncryptedTextField(blank=True)),
+                ("text", foundation.crypto.EncryptedTextField(blank=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "call",
@@ -735,7 +735,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "auth_token",
-                    telephony.crypto.EncryptedTextField(
+                    foundation.crypto.EncryptedTextField(
                         help_text="Encrypted with FIELD_ENCRYPTION_KEYS."
                     ),
                 ),

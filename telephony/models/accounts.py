@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from foundation.phones import validate_e164
-from telephony.crypto import EncryptedTextField
+from foundation.crypto import EncryptedTextField
 from tenancy.managers import TenantModel
 from tenancy.models import validate_time_zone
 

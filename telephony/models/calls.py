@@ -5,7 +5,7 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 
-from telephony.crypto import EncryptedTextField
+from foundation.crypto import EncryptedTextField
 from telephony.statuses import TERMINAL_CALL_STATUSES, CallStatus, RecordingStatus
 from tenancy.managers import TenantModel
 

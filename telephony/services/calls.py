@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from foundation.phones import e164_from_twilio
 from telephony import call_state, twiml
-from telephony.crypto import encrypt_text
+from foundation.crypto import encrypt_text
 from telephony.directory import NumberRoute, TenantTelephony
 from telephony.event_store import call_event_key, save_fields, store_call_event, stored_response
 from telephony.hooks import TelephonyHooks, UnansweredContactHandler, installed

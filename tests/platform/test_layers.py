@@ -11,7 +11,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("coverage_platform", "foundation", "tenancy", "scheduling", "telephony", "routing")
+PACKAGES = (
+    "coverage_platform",
+    "foundation",
+    "tenancy",
+    "scheduling",
+    "telephony",
+    "routing",
+    "intake",
+)
 
 
 def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from django.db import connection
 
 from foundation.phones import Problem, phone_message
 from telephony import counters, directory, services
-from telephony.crypto import decrypt_text
+from foundation.crypto import decrypt_text
 from telephony.models import TwilioAccount
 from tenancy.context import tenant_context
 from tests.telephony.conftest import account_token_ciphertext

@@ -1,0 +1,1 @@
+"""Intake API, one module per area; each declares its own ``urlpatterns``."""

@@ -1,0 +1,7 @@
+"""Intake pages: cases."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
