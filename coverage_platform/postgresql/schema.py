@@ -3,7 +3,7 @@ the organisation.
 
 A tenant table's primary key is ``(organization_id, id)`` (tenancy/distribution.py), so a
 key on ``id`` alone is no longer unique and a plain foreign key to it cannot be created:
-a key to a tenant table, from a field added later or a tenant table created later, gets ``(organization_id, x_id) →
+a field added later that references a tenant table gets ``(organization_id, x_id) →
 (organization_id, id)`` instead, the shape Citus enforces per shard. Looking the key up
 again (to alter or drop the field) finds it by its own column, as Django expects.
 """
@@ -22,9 +22,9 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
     def _create_fk_sql(self, model: Any, field: Any, suffix: str) -> Any:
         statement = super()._create_fk_sql(model, field, suffix)  # type: ignore[misc]
         target = field.target_field.model._meta.db_table
-        # A table being created is not keyed yet (its distribution operation comes later in
-        # the migration), but its organisation column is enough for the composite key.
-        if self._has_organization(model) and self._keyed_by_organization(target):
+        if self._keyed_by_organization(model._meta.db_table) and self._keyed_by_organization(
+            target
+        ):
             statement.parts["column"] = Columns(
                 model._meta.db_table, [ORGANIZATION_COLUMN, field.column], self.quote_name
             )
@@ -44,10 +44,6 @@ class DatabaseSchemaEditor(schema.DatabaseSchemaEditor):
                 model, [ORGANIZATION_COLUMN, *column_names], **kwargs
             )
         return names
-
-    @staticmethod
-    def _has_organization(model: Any) -> bool:
-        return any(field.column == ORGANIZATION_COLUMN for field in model._meta.local_fields)
 
     def _keyed_by_organization(self, table: str) -> bool:
         """True when ``table``'s primary key leads with the organisation (a tenant table
