@@ -66,6 +66,7 @@ def audited(actor: Tenant | None, *, via: str = "web") -> Iterator[None]:
         with pghistory.context(via="system") as context:
             _share_context(context)
             yield
+        _end_context()
         return
     metadata: dict[str, object] = {"organization": actor.organization.pk, "via": via}
     if actor.membership is not None:
@@ -78,3 +79,18 @@ def audited(actor: Tenant | None, *, via: str = "web") -> Iterator[None]:
     with pghistory.context(**metadata) as context:
         _share_context(context)
         yield
+    _end_context()
+
+
+def _end_context() -> None:
+    """Forget the context once the outermost ``audited`` block ends.
+
+    pghistory sets its context transaction-locally and we repeat it with ``SET LOCAL``: both
+    outlive the block, so a later write in the same transaction that nobody audited would
+    be attributed to this actor. The triggers read an empty setting as no context. An inner
+    block leaves the outer one's context in place."""
+    if not connection.in_atomic_block or hasattr(pghistory.runtime._tracker, "value"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pghistory.context_id = ''")
+        cursor.execute("SET LOCAL pghistory.context_metadata = ''")

@@ -18,7 +18,55 @@ TENANT_PREDICATE = (
 )
 
 
+def tenant_predicate(column: str = "organization_id") -> str:
+    return TENANT_PREDICATE.replace("organization_id", column, 1)
+
+
 class EnableRowLevelSecurity(migrations.operations.base.Operation):
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, column: str = "organization_id") -> None:
+        # ``column``: the organisation's id in a table that names it otherwise (an audit
+        # table of the organisations themselves keys events by ``pgh_obj_id``).
+        self.table = table
+        self.column = column
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = schema_editor.quote_name(self.table)
+        predicate = tenant_predicate(self.column)
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate})"
+        )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = schema_editor.quote_name(self.table)
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    def describe(self) -> str:
+        return f"Enable and force row-level security on {self.table}"
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        kwargs = {} if self.column == "organization_id" else {"column": self.column}
+        return (self.__class__.__qualname__, [self.table], kwargs)
+
+
+class DenyAll(migrations.operations.base.Operation):
+    """Row-level security enabled and forced with no policy: no row is visible or writable
+    to the run-time role or the owner (superusers and BYPASSRLS roles excepted). For a
+    table that holds other tenants' data and that nothing in the application reads."""
+
     reversible = True
     reduces_to_sql = True
 
@@ -34,21 +82,16 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         table = schema_editor.quote_name(self.table)
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(
-            f"CREATE POLICY {POLICY} ON {table} "
-            f"USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-        )
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         table = schema_editor.quote_name(self.table)
-        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
         schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 
     def describe(self) -> str:
-        return f"Enable and force row-level security on {self.table}"
+        return f"Deny every row of {self.table} to all but superusers"
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__qualname__, [self.table], {})

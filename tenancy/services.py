@@ -97,8 +97,9 @@ def organization_create(
     organization.full_clean()
     with transaction.atomic(), audited(None):
         organization.save()
-        pghistory.create_event(organization, label="insert")
         with tenant_context(organization):
+            # The organisation's events are its own (row-level security on pgh_obj_id).
+            pghistory.create_event(organization, label="insert")
             Membership.objects.create(user=owner, role=Role.OWNER)
     return organization
 

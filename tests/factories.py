@@ -6,6 +6,7 @@ import factory
 import pghistory
 from django.contrib.auth import get_user_model
 
+from tenancy.context import tenant_context
 from tenancy.models import Location, Membership, Organization, Team
 
 PASSWORD = "correct-horse-battery"
@@ -36,8 +37,11 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     def audit(obj: Organization, create: bool, extracted: object, **kwargs: object) -> None:
         # As organization_create does: the organisation's events are written by its
         # services (tenancy/audit.py), and a later change is shown against this one.
-        if create and not obj.events.exists():  # type: ignore[attr-defined]
-            pghistory.create_event(obj, label="insert")
+        if not create:
+            return
+        with tenant_context(obj):
+            if not obj.events.exists():  # type: ignore[attr-defined]
+                pghistory.create_event(obj, label="insert")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -58,6 +58,77 @@ def test_every_tenant_table_has_row_level_security_enabled_forced_and_a_policy()
     assert unprotected == []
 
 
+# Every table without an organisation column, with why it may be read without a tenant or
+# how it is protected. Tables with the column are tenant tables, covered by the tests above.
+GLOBAL_TABLES: dict[str, str] = {
+    "auth_group": "global: Django's groups, unused, no tenant data",
+    "auth_group_permissions": "global: no tenant data",
+    "auth_permission": "global: Django's permission names",
+    "auth_user": "global identity: a person may belong to several organisations; the "
+    "application reads a user only through their own session or a membership",
+    "auth_user_groups": "global: unused",
+    "auth_user_user_permissions": "global: unused",
+    "axes_accessattempt": "sign-in security: usernames and addresses, no organisation",
+    "axes_accessattemptexpiration": "sign-in security",
+    "axes_accessfailurelog": "sign-in security",
+    "axes_accesslog": "sign-in security",
+    "django_admin_log": "staff-only admin, which registers no tenant model",
+    "django_content_type": "global: model names",
+    "django_migrations": "global: schema history",
+    "django_session": "a session is its user's own; the key is the secret",
+    "tenancy_organization": "the tenants themselves: a member resolves only their own "
+    "organisations (tenancy/resolution.py)",
+    "tenancy_organizationevent": "ROW LEVEL SECURITY on pgh_obj_id: an organisation's "
+    "history is its own",
+    "pghistory_context": "ROW LEVEL SECURITY with no policy: closed to the application, "
+    "which keeps each event's context on the event row",
+}
+
+
+def _global_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT EXISTS ("
+            "  SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
+            "  AND a.attname = 'organization_id' AND NOT a.attisdropped)"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_every_table_without_an_organisation_column_is_listed_with_its_protection():
+    # Catches a new table holding tenant data under another column name (or none), which
+    # the tenant-table checks above would never look at.
+    assert _global_tables() == set(GLOBAL_TABLES)
+
+
+def _row_security(table: str) -> tuple[bool, bool, list[str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relrowsecurity, c.relforcerowsecurity, "
+            "  ARRAY(SELECT pg_get_expr(p.polqual, p.polrelid) || ' / ' "
+            "        || pg_get_expr(p.polwithcheck, p.polrelid) "
+            "        FROM pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_class c WHERE c.oid = to_regclass(%s)",
+            [table],
+        )
+        enabled, forced, policies = cursor.fetchone()
+    return enabled, forced, list(policies)
+
+
+@pytest.mark.parametrize(
+    "table", sorted(t for t, why in GLOBAL_TABLES.items() if why.startswith("ROW LEVEL"))
+)
+def test_each_global_table_said_to_be_under_row_level_security_is(table: str):
+    enabled, forced, policies = _row_security(table)
+    assert (enabled, forced) == (True, True)
+    if "no policy" in GLOBAL_TABLES[table]:
+        assert policies == []
+    else:
+        keyed = "pgh_obj_id = (NULLIF(current_setting('app.organization_id'"
+        assert len(policies) == 1 and policies[0].count(keyed) == 2
+
+
 def test_every_unique_constraint_on_a_tenant_table_includes_the_organization():
     # Catches a unique constraint (or unique index) that would make one tenant's value
     # unavailable to another, or that Citus could not enforce per shard.

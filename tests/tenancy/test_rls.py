@@ -100,3 +100,40 @@ def test_nested_tenant_context_restores_the_outer_tenant(two_tenants_with_locati
         with tenant_context(org_b.organization):
             assert _names("SELECT name FROM tenancy_location") == {"Globex Uptown"}
         assert _names("SELECT name FROM tenancy_location") == {"Acme Downtown"}
+
+
+def test_an_organisations_history_is_visible_only_to_itself(org_a, org_b):
+    # Catches the organisations' audit table readable across tenants (names, slugs and
+    # help texts of every customer), as it was before it had its own policy.
+    with tenant_context(org_a.organization):
+        assert _names("SELECT slug FROM tenancy_organizationevent") == {"acme"}
+    assert _names("SELECT slug FROM tenancy_organizationevent") == set()
+
+
+def test_an_organisations_history_cannot_be_written_for_another(org_a, org_b):
+    with (
+        tenant_context(org_a.organization),
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO tenancy_organizationevent (pgh_created_at, pgh_label, pgh_obj_id, "
+            "id, name, slug, time_zone, country, sms_help_text, is_active, created_at) "
+            "SELECT now(), 'update', id, id, 'Hijacked', slug, time_zone, country, "
+            "sms_help_text, is_active, created_at FROM tenancy_organization WHERE id = %s",
+            [org_b.organization.pk],
+        )
+
+
+def test_pghistorys_shared_context_table_is_closed_to_the_application(org_a):
+    # Catches the shared context table (actors' names and ids of every organisation)
+    # readable by the run-time role; nothing in the application needs it.
+    with tenant_context(org_a.organization), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pghistory_context")
+        assert cursor.fetchone() == (0,)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute(
+                "INSERT INTO pghistory_context (id, created_at, updated_at, metadata) "
+                "VALUES (gen_random_uuid(), now(), now(), '{}')"
+            )
