@@ -31,8 +31,8 @@ from typing import Any
 from django.db import connection, transaction
 from twilio.request_validator import RequestValidator
 
-from telephony import counters
 from foundation.crypto import InvalidToken, decrypt_text
+from telephony import counters
 from telephony.models import TelephonySettings
 from tenancy.context import tenant_context
 from tenancy.models import Location, Organization

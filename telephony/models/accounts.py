@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from foundation.phones import validate_e164
 from foundation.crypto import EncryptedTextField
+from foundation.phones import validate_e164
 from tenancy.managers import TenantModel
 from tenancy.models import validate_time_zone
 

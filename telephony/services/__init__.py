@@ -15,7 +15,6 @@ Where the apps above telephony come in (``telephony.hooks``, wired in
 from telephony.hooks import CallRouter
 from telephony.services.accounts import (
     contact_update,
-    encrypted_fields_rotate,
     phone_number_create,
     phone_number_update,
     telephony_settings_update,
@@ -56,7 +55,6 @@ __all__ = [
     "consent_record",
     "consent_revoke",
     "contact_update",
-    "encrypted_fields_rotate",
     "incoming_call_twiml",
     "message_mark_reviewed",
     "needs_handoff_withdrawal",

@@ -20,7 +20,6 @@ from telephony.models import (
     NumberDirectoryEntry,
     PhoneNumber,
     TelephonySettings,
-    Transcription,
     TwilioAccount,
 )
 from tenancy.models import Location
@@ -128,18 +127,3 @@ def contact_update(*, e164: str, name: str | None = None, time_zone: str | None 
         contact.full_clean()
         contact.save(update_fields=[*fields, "updated_at"])
     return contact
-
-
-def encrypted_fields_rotate() -> int:
-    """Re-encrypt the current organisation's secrets under the primary key (the first of
-    ``FIELD_ENCRYPTION_KEYS``); afterwards the old keys can be removed. Returns the number
-    of rows rewritten. Loading decrypts with any key; saving encrypts with the first."""
-    rewritten = 0
-    for account in TwilioAccount.objects.select_for_update():
-        account.save(update_fields=["auth_token"])
-        rewritten += 1
-    for transcription in Transcription.objects.select_for_update().exclude(text=""):
-        transcription.save(update_fields=["text"])
-        rewritten += 1
-    directory.invalidate()
-    return rewritten

@@ -11,9 +11,9 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from foundation.crypto import encrypt_text
 from foundation.phones import e164_from_twilio
 from telephony import call_state, twiml
-from foundation.crypto import encrypt_text
 from telephony.directory import NumberRoute, TenantTelephony
 from telephony.event_store import call_event_key, save_fields, store_call_event, stored_response
 from telephony.hooks import TelephonyHooks, UnansweredContactHandler, installed
