@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 OWNER_URL ?= postgres://coverage_owner@localhost:5432/coverage
 export DATABASE_OWNER_URL := $(OWNER_URL)
 
-.PHONY: run test test-citus setup services db migrate seed assets browser lint bench mutate
+.PHONY: run test test-citus test-pooled pgbouncer setup services db migrate seed assets browser lint bench mutate
 
 run: setup migrate seed
 	@echo "Open http://127.0.0.1:8000/ — demo sign-ins are listed above."
@@ -23,6 +23,15 @@ CITUS_TESTS :=
 
 test-citus: setup
 	bin/test-citus -q $(CITUS_TESTS)
+
+# Signed webhooks, a signed-in page and real Celery workers through Debian's PgBouncer 1.18
+# in transaction mode with DATABASE_POOLER=transaction, and the proof that without it the
+# webhooks fail there (README "Production and scaling"). A fresh test database, like `test`.
+test-pooled: setup pgbouncer
+	bin/test-pooled --create-db -q
+
+pgbouncer:
+	@bin/ensure-pgbouncer
 
 setup: services $(VENV)/.installed assets db
 

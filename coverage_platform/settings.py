@@ -119,17 +119,54 @@ TEMPLATES = [
 ]
 
 
-def database(url: str) -> dict[str, Any]:
+# Behind a connection pooler (README "Production and scaling", docs/scaling.md):
+# DATABASE_POOLER=transaction when PgBouncer (or another pooler) hands each transaction to any
+# server connection. Session state then does not follow the client: server-side cursors
+# (``.iterator()``, declared WITH HOLD outside a transaction) are turned off, and so are
+# server-side prepared statements, unless DATABASE_PREPARED_STATEMENTS=true says the pooler
+# keeps them: PgBouncer 1.22 or newer with ``max_prepared_statements`` (1.21 keeps them but
+# not psycopg's DEALLOCATE ALL after a rollback; Debian 12's 1.18 keeps none). Nothing
+# else the application does lasts beyond a transaction: the tenant and the audit context
+# are SET LOCAL, and it takes no advisory locks and LISTENs to nothing.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="none")
+if DATABASE_POOLER not in ("none", "session", "transaction"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER is none, session or transaction, not {DATABASE_POOLER!r}"
+    )
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=DATABASE_POOLER != "transaction"
+)
+
+
+def database(
+    url: str,
+    *,
+    prepared_statements: bool | None = None,
+    transaction_pooler: bool | None = None,
+) -> dict[str, Any]:
     """A database alias: persistent connections, checked before reuse without a round trip
     (coverage_platform/postgresql), and server-side prepared statements for the statements
     the webhook path asks to prepare (telephony/event_store.py). Django's default
     ``prepare_threshold`` (None) turns them off on the connection, and PostgreSQL then
     parsed and planned every webhook's statements again: half of the database's work. The
-    ORM binds on the client side and never prepares, so nothing else changes."""
+    ORM binds on the client side and never prepares, so nothing else changes.
+
+    Without prepared statements (``DATABASE_PREPARED_STATEMENTS``) the threshold is None and
+    psycopg prepares nothing, even when asked: the webhook's statements go unnamed, which
+    any pooler passes. Behind a transaction pooler (``DATABASE_POOLER``) Django's
+    server-side cursors are off too."""
+    if prepared_statements is None:
+        prepared_statements = DATABASE_PREPARED_STATEMENTS
+    if transaction_pooler is None:
+        transaction_pooler = DATABASE_POOLER == "transaction"
     config: dict[str, Any] = {**env.db_url_config(url), "ENGINE": "coverage_platform.postgresql"}
     config["CONN_HEALTH_CHECKS"] = True
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    config["OPTIONS"] = {**config.get("OPTIONS", {}), "prepare_threshold": 5}
+    config["OPTIONS"] = {
+        **config.get("OPTIONS", {}),
+        "prepare_threshold": 5 if prepared_statements else None,
+    }
+    config["DISABLE_SERVER_SIDE_CURSORS"] = transaction_pooler
     config["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="") or None}
     return config
 

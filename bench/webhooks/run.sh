@@ -7,6 +7,9 @@
 # BENCH_DB_HOST and BENCH_DB_PORT (localhost:5432) point it at another server, such as a
 # Citus coordinator; BENCH_DB_KEEP=1 migrates the database as it is instead of recreating
 # it (Citus does not propagate CREATE DATABASE: the cluster script creates it on each node).
+# BENCH_DATABASE_URL sends the application's connections elsewhere than the database it
+# made and migrated, such as a pooler in front of it (with DATABASE_POOLER and
+# DATABASE_PREPARED_STATEMENTS from the environment: bench/README.md, "Through PgBouncer").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,7 +39,7 @@ if [ "${BENCH_DB_KEEP:-}" != 1 ]; then
 fi
 export DJANGO_ENV=production
 export SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz
-export DATABASE_URL=postgres://coverage_app@$DB_HOST:$DB_PORT/$DB
+export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://coverage_app@$DB_HOST:$DB_PORT/$DB}
 export REDIS_URL=redis://localhost:6379/13
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export FIELD_ENCRYPTION_KEY=YmVuY2gtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OTA=
