@@ -354,9 +354,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     # The access kit's <id:…> converter of object ids: a positive bigint.
     "PATH_CONVERTER_OVERRIDES": {access_converters.NAME: access_converters.OPENAPI_SCHEMA},
+    # Choice sets that share a field name get their own names (not "Kind2d9Enum").
+    "ENUM_NAME_OVERRIDES": {
+        "ScriptKindEnum": "intake.models.ScriptKind",
+        "ScriptVersionStatusEnum": "intake.models.VersionStatus",
+        "RecipientKindEnum": "intake.models.RecipientKind",
+        "ConflictHitKindEnum": [("party", "party"), ("matter", "matter")],
+        "RoleEnum": "tenancy.roles.Role",
+        "LeadStatusEnum": "intake.models.LeadStatus",
+        "CaseStatusEnum": "intake.models.CaseStatus",
+        "AppointmentStatusEnum": "intake.models.AppointmentStatus",
+        "PresenceStatusEnum": ["available", "busy", "on_break", "offline"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tenancy.access.schema.document_error_responses",
+        "tenancy.access.schema.state_request_rules",
     ],
 }
 

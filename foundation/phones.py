@@ -269,3 +269,10 @@ class PhoneNumberSerializerField(serializers.CharField):
             return to_e164(data, region=region)
         except InvalidPhoneNumber as error:
             raise serializers.ValidationError(error.message, code=error.code) from error
+
+
+# What the API's schema says a phone number looks like: the characters ``to_e164`` reads
+# (``_TYPED``), a digit among them, at most ``MAX_INPUT_LENGTH`` of them. Whether they form a
+# valid number of the numbering plan is beyond a pattern; that refusal is one of ``MESSAGES``.
+_OPENAPI_SEPARATORS = r" ().\-/\u2010-\u2014\u2212"
+OPENAPI_PATTERN = rf"^ *\(?[+\uff0b]?[{_OPENAPI_SEPARATORS}]*[0-9][0-9{_OPENAPI_SEPARATORS}]* *$"

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from foundation.phones import PhoneNumberSerializerField, is_known_region
@@ -211,10 +212,21 @@ class TeamSerializer(serializers.ModelSerializer[Team]):
         return [row.membership_id for row in team.teammember_set.all()]
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
+        "uniqueItems": True,
+    }
+)
+class MemberIdsField(serializers.ListField):
+    """Membership ids, each once (the schema says so; ``validate_members`` refuses repeats)."""
+
+
 class TeamCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=300, allow_blank=True, required=False)
-    members = serializers.ListField(
+    members = MemberIdsField(
         child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX),
         max_length=MAX_TEAM_MEMBERS,
         required=False,

@@ -109,7 +109,9 @@ def organization_update(*, actor: Tenant, **fields: object) -> Organization:
     for name, value in fields.items():
         setattr(organization, name, value)
     organization.full_clean()
-    with transaction.atomic(), audited(actor):
+    # In the organisation's own tenant whoever calls: its events are its own (row-level
+    # security on the event table).
+    with tenant_context(organization), transaction.atomic(), audited(actor):
         organization.save(update_fields=list(fields))
         pghistory.create_event(organization, label="update")
     return organization

@@ -333,7 +333,9 @@ def _emergency_state(location: Location) -> dict[str, Any]:
     ),
     delete=extend_schema(
         summary="End the emergency closure (owner, supervisor)",
+        description="Answers the location's emergency state afterwards (not active).",
         parameters=[LOCATION_ID],
+        responses={200: EmergencyStateSerializer},
     ),
 )
 class EmergencyView(RoutingAPIView):

@@ -5,9 +5,10 @@ DRF coerces on writes (``0`` becomes ``false``, ``5`` becomes ``"5"``, ``"5"`` b
 ``5``), so a client's mistake is stored as something it did not mean, and the API accepts
 what its own schema says is invalid. It has no switch for that; ``json_type_errors`` walks
 a serializer's writable fields (nested serializers, lists and dicts included) and reports
-every value of the wrong JSON type. ``TenantAPIView.parse`` runs it on every body before the
-serializer sees it, so every app's input serializers are strict without a field of their
-own; query-string filters (always strings) are not checked.
+every value of the wrong JSON type and every key that is none of its fields.
+``TenantAPIView.parse`` runs it on every body before the serializer sees it, so every app's
+input serializers are strict without a field of their own; query-string filters (always
+strings) are not checked.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NOT_AN_INTEGER = "Must be a whole number (not a string or a boolean)."
 NOT_A_NUMBER = "Must be a number."
 NOT_A_LIST = "Must be a list."
 NOT_AN_OBJECT = "Must be an object."
+UNKNOWN_FIELD = "Unknown field: leave it out."
 
 # Field classes read from a JSON string (dates and times are ISO 8601 text).
 _STRING_FIELDS = (
@@ -91,7 +93,8 @@ def json_type_errors(
     serializer: serializers.Serializer[Any], data: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Every writable field of ``serializer`` whose value in ``data`` has the wrong JSON
-    type, as DRF's nested error detail (``{"rules": {"tiers": [{}, {"name": [...]}]}}``)."""
+    type, and every key of ``data`` that is none of its fields, as DRF's nested error
+    detail (``{"rules": {"tiers": [{}, {"name": [...]}]}}``)."""
     errors: dict[str, Any] = {}
     for name, field in serializer.fields.items():
         if field.read_only or field.source == "*" or name not in data:
@@ -99,4 +102,10 @@ def json_type_errors(
         error = _error(field, data[name])
         if error:
             errors[name] = error
+    # Every body is closed (the schema says additionalProperties: false): a key that is no
+    # field at all is a client's mistake, never silently dropped. A read-only field sent
+    # back (a document fetched, edited and put again) is ignored, as DRF does.
+    for name in data:
+        if name not in serializer.fields:
+            errors[str(name)] = [UNKNOWN_FIELD]
     return errors
