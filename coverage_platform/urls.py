@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/intake/", include("intake.api_urls")),
     path("api/v1/", include("tenancy.api_urls")),
     path("twilio/", include("telephony.urls")),
+    path("handoffs/ack/", include("intake.views.public")),
     path("o/<slug:org_slug>/routing/", include("routing.urls")),
     path("o/<slug:org_slug>/intake/", include("intake.urls")),
     path("o/<slug:org_slug>/scheduled-work/", include("scheduling.urls")),

@@ -217,7 +217,7 @@ class Matter(TenantModel):
         indexes = [
             GinIndex(
                 OpClass("organization_id", name="int8_ops"),
-                OpClass(Upper("name"), name="gin_trgm_ops"),
+                OpClass("name", name="gin_trgm_ops"),
                 name="intake_matter_name_trgm",
             ),
         ]
@@ -232,7 +232,8 @@ class PartyRole(models.TextChoices):
 
 class Party(TenantModel):
     """A person or company on the organisation's books, searched by trigram similarity
-    (``pg_trgm``) in the conflict check; the index leads with the organisation."""
+    (``pg_trgm``, which ignores case) in the conflict check; the index leads with the
+    organisation, and the search runs in a definer function (intake/services/conflicts.py)."""
 
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=10, choices=PartyRole.choices, default=PartyRole.RELATED)
@@ -254,7 +255,7 @@ class Party(TenantModel):
         indexes = [
             GinIndex(
                 OpClass("organization_id", name="int8_ops"),
-                OpClass(Upper("name"), name="gin_trgm_ops"),
+                OpClass("name", name="gin_trgm_ops"),
                 name="intake_party_name_trgm",
             ),
         ]

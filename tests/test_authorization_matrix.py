@@ -168,6 +168,8 @@ PUBLIC: dict[str, str] = {
     "api-schema": "the public OpenAPI description",
     "api-docs": "the public API documentation",
     "api-not-found": "answers 404 to every path (tests/tenancy/test_api.py)",
+    "intake-handoff-ack": "a signed token names the organisation and the handoff; a bad or "
+    "altered one is a 404 (tests/intake/test_handoffs.py)",
 }
 # Namespaces outside the matrix, with the reason.
 PUBLIC_NAMESPACES: dict[str, str] = {

@@ -647,7 +647,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='matter',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('organization_id', name='int8_ops'), django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('name'), name='gin_trgm_ops'), name='intake_matter_name_trgm'),
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('organization_id', name='int8_ops'), django.contrib.postgres.indexes.OpClass('name', name='gin_trgm_ops'), name='intake_matter_name_trgm'),
         ),
         migrations.AddConstraint(
             model_name='matter',
@@ -655,7 +655,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='party',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('organization_id', name='int8_ops'), django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('name'), name='gin_trgm_ops'), name='intake_party_name_trgm'),
+            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('organization_id', name='int8_ops'), django.contrib.postgres.indexes.OpClass('name', name='gin_trgm_ops'), name='intake_party_name_trgm'),
         ),
         migrations.AddConstraint(
             model_name='party',

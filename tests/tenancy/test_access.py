@@ -274,7 +274,13 @@ def test_an_app_adds_its_own_section_without_changing_tenancy(org_a: OrgWorld) -
         owner = navigation_for(org_a.tenant(Role.OWNER), "kit-reports", entries)
         agent = navigation_for(org_a.tenant(Role.AGENT), None, entries)
         page = signed_in(org_a, Role.OWNER).get("/o/acme/kit/reports/")
-    assert [s.title for s in owner] == ["Organisation", "Coverage", "Reports", "Administration"]
+    assert [s.title for s in owner] == [
+        "Organisation",
+        "Coverage",
+        "Calls and follow-up",
+        "Reports",
+        "Administration",
+    ]
     reports = next(s for s in owner if s.title == "Reports")
     assert [(i.label, i.url, i.active) for i in reports.items] == [
         ("Reports", "/o/acme/kit/reports/", True)

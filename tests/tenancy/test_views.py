@@ -268,6 +268,22 @@ def test_switcher_lists_only_the_members_organisations(
     assert 'href="/o/globex/"' in response.content.decode()
 
 
+# Intake's pages for those who run the desk (intake/navigation.py).
+INTAKE_MANAGER = [
+    "Calls and intakes",
+    "Leads",
+    "Appointments",
+    "Cases",
+    "QA review",
+    "QA accuracy",
+    "Scripts",
+    "Escalation path",
+    "Parties and matters",
+    "Handoff recipients",
+    "Handoffs",
+]
+
+
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
@@ -280,10 +296,12 @@ def test_switcher_lists_only_the_members_organisations(
                 "Teams",
                 "Routing",
                 "My presence",
+                *INTAKE_MANAGER,
                 "API keys",
                 "Audit log",
                 "Scheduled work",
                 "Settings",
+                "Health-answer reads",
             ],
         ),
         (
@@ -295,13 +313,28 @@ def test_switcher_lists_only_the_members_organisations(
                 "Teams",
                 "Routing",
                 "My presence",
+                *INTAKE_MANAGER,
                 "Audit log",
                 "Scheduled work",
             ],
         ),
-        (Role.LEADERSHIP, ["Overview", "Locations", "Members", "Routing"]),
-        (Role.AGENT, ["Overview", "Locations", "My presence"]),
-        (Role.QA, ["Overview", "Locations"]),
+        (Role.LEADERSHIP, ["Overview", "Locations", "Members", "Routing", "QA accuracy"]),
+        (
+            Role.AGENT,
+            [
+                "Overview",
+                "Locations",
+                "My presence",
+                "Calls and intakes",
+                "Leads",
+                "Appointments",
+                "Cases",
+            ],
+        ),
+        (
+            Role.QA,
+            ["Overview", "Locations", "Leads", "Appointments", "Cases", "QA review", "QA accuracy"],
+        ),
     ],
 )
 def test_navigation_follows_the_role(as_role: Any, role: Role, expected: list[str]) -> None:

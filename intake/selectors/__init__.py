@@ -1,0 +1,1 @@
+"""Intake reads for pages and the API, one module per area."""

@@ -1,0 +1,187 @@
+"""The conflict pre-check: names heard on an intake against the organisation's parties and
+matters, by trigram similarity (``pg_trgm``), advisory and recorded every time.
+
+The search runs as the application role, under row-level security, on the GIN indexes
+``(organization_id int8_ops, name gin_trgm_ops)`` of ``intake_party`` and ``intake_matter``
+(btree_gin lets the organisation lead; pg_trgm ignores case). Each query names the
+organisation as a ``bigint`` (btree_gin has no cross-type operators) and uses ``%``.
+
+Row-level security and the index: on a table under row-level security PostgreSQL puts a
+condition into an index scan only when its functions are LEAKPROOF, and pg_trgm ships
+``similarity_op`` (``%``) without the mark. Without it the search is still right, but reads
+every party of the organisation (seconds at a million). Marking it is a superuser's step,
+which ``bin/setup-db`` takes (in ``template1``, so every database created afterwards, test
+databases included, has it; docs/intake.md says how for an existing server).
+``similarity_op`` only compares two texts' trigram sets and raises no error on any value,
+so it tells a policy nothing.
+
+The threshold (0.3, pg_trgm's default: "Jon Smyth" finds "John Smith", 0.31) and two plan
+settings are ``SET LOCAL`` around the query and restored after it: the planner cannot see
+the names inside the query's ``LATERAL`` and, for an organisation of tens of thousands of
+parties, would read them all through the organisation's btree index instead of the trigram
+bitmap (100-200 ms a name instead of 5-10; bench/README.md).
+
+``similarity`` (``%``) rather than ``word_similarity`` (``<%``): on whole names the two agree
+for misspellings, but word similarity matches any name that merely contains one short query
+word ("Li" hits every "Lincoln"), which is noise for a conflict check and slower on a large
+book (many more index candidates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from intake.models import ConflictCheck, Intake, PartyRole
+from tenancy.context import current_organization_id
+from tenancy.resolution import Tenant
+
+MAX_NAMES = 20
+MAX_NAME_LENGTH = 200
+HITS_PER_NAME = 10
+SIMILARITY_THRESHOLD = 0.3
+
+# One round trip for every name: each name's parties and matters by similarity, best first,
+# at most HITS_PER_NAME of each before they are merged.
+_SEARCH = """
+SELECT q.ord, h.kind, h.matched, h.role, h.matter, h.score
+FROM unnest(%(names)s::text[]) WITH ORDINALITY AS q(name, ord)
+CROSS JOIN LATERAL (
+    (SELECT 'party' AS kind, p.name AS matched, p.role AS role, m.name AS matter,
+            similarity(p.name, q.name) AS score
+     FROM intake_party p
+     LEFT JOIN intake_matter m
+       ON m.id = p.matter_id AND m.organization_id = p.organization_id
+     WHERE p.organization_id = %(org)s::bigint AND p.name %% q.name
+     ORDER BY score DESC, p.name
+     LIMIT %(limit)s)
+    UNION ALL
+    (SELECT 'matter' AS kind, m.name AS matched, '' AS role, m.name AS matter,
+            similarity(m.name, q.name) AS score
+     FROM intake_matter m
+     WHERE m.organization_id = %(org)s::bigint AND m.name %% q.name
+     ORDER BY score DESC, m.name
+     LIMIT %(limit)s)
+) AS h
+"""
+_BEFORE = (
+    f"SET LOCAL pg_trgm.similarity_threshold = {float(SIMILARITY_THRESHOLD)}; "
+    "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off"
+)
+_AFTER = "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT"
+
+
+@dataclass(frozen=True)
+class Hit:
+    name: str  # the name that was checked
+    matched: str  # the party's or matter's name
+    kind: str  # "party" or "matter"
+    role: str  # the party's role (PartyRole value), "" for a matter
+    matter: str | None
+    score: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "matched": self.matched,
+            "kind": self.kind,
+            "role": self.role,
+            "matter": self.matter,
+            "score": self.score,
+        }
+
+
+def clean_names(names: object) -> list[str]:
+    """The names to check: strings, stripped, empty ones skipped, duplicates (ignoring case)
+    once; at most ``MAX_NAMES`` of at most ``MAX_NAME_LENGTH`` characters, else a
+    ``ValidationError`` on ``names`` naming each problem."""
+    if not isinstance(names, list | tuple):
+        raise ValidationError({"names": ["Give a list of names."]})
+    problems: list[str] = []
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(names, start=1):
+        if not isinstance(raw, str):
+            problems.append(f"Name {position} must be text.")
+            continue
+        name = " ".join(raw.split())
+        if not name:
+            continue
+        if len(name) > MAX_NAME_LENGTH:
+            problems.append(f"Name {position} is longer than {MAX_NAME_LENGTH} characters.")
+            continue
+        if "\x00" in name:
+            problems.append(f"Name {position} contains a character that cannot be stored.")
+            continue
+        if name.upper() in seen:
+            continue
+        seen.add(name.upper())
+        cleaned.append(name)
+    if len(cleaned) > MAX_NAMES:
+        problems.append(f"Check at most {MAX_NAMES} names at a time (got {len(cleaned)}).")
+    if problems:
+        raise ValidationError({"names": problems})
+    return cleaned
+
+
+def search_names(names: list[str]) -> list[Hit]:
+    """Parties and matters of the current organisation similar to each of ``names``
+    (already cleaned): per name at most ``HITS_PER_NAME``, best first. Runs in a
+    transaction (its settings are ``SET LOCAL``)."""
+    if not names:
+        return []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_BEFORE)
+        cursor.execute(
+            _SEARCH,
+            {"names": names, "org": current_organization_id(), "limit": HITS_PER_NAME},
+        )
+        rows = cursor.fetchall()
+        cursor.execute(_AFTER)
+    by_name: dict[int, list[Hit]] = {}
+    for ordinal, kind, matched, role, matter, score in rows:
+        by_name.setdefault(ordinal, []).append(
+            Hit(
+                name=names[ordinal - 1],
+                matched=matched,
+                kind=kind,
+                role=role,
+                matter=matter,
+                score=round(float(score), 3),
+            )
+        )
+    hits: list[Hit] = []
+    for ordinal in sorted(by_name):
+        ranked = sorted(by_name[ordinal], key=lambda h: (-h.score, h.kind != "party", h.matched))
+        hits.extend(ranked[:HITS_PER_NAME])
+    return hits
+
+
+def check_conflicts(*, actor: Tenant, intake: Intake, names: list[str]) -> ConflictCheck:
+    """Check ``names`` (≤ 20, each ≤ 200 characters; blanks skipped) against the
+    organisation's parties and matters and record the check, with its hits, on ``intake``.
+
+    Advisory: it never blocks the intake. ``hits`` is a list of ``{"name", "matched",
+    "kind": "party"|"matter", "role", "matter", "score"}``, per name best first. Raises
+    ``ValidationError`` (field ``names``) before any lookup when the names are unusable.
+    Names are personal data: nothing here logs them."""
+    cleaned = clean_names(names)
+    organization_id = current_organization_id()
+    if intake.organization_id != organization_id:
+        raise ValidationError("This intake belongs to another organisation.")
+    with transaction.atomic():
+        hits = search_names(cleaned)
+        return ConflictCheck.objects.create(
+            intake=intake,
+            names=cleaned,
+            hits=[hit.as_json() for hit in hits],
+            checked_by=actor.membership,
+        )
+
+
+def role_label(role: str) -> str:
+    """A hit's role in words ("Adverse party"); matters have none."""
+    return str(PartyRole(role).label) if role in PartyRole.values else ""
