@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from intake.models import Intake, IntakeStatus, ScriptVersion, VersionStatus
 from routing.models import LocationRouting
 from telephony.models import Call
 from tenancy.context import tenant_context
@@ -23,6 +24,12 @@ def _counts() -> dict[str, int]:
             counts[f"{organization.slug} calls"] = Call.objects.count()
             counts[f"{organization.slug} published"] = LocationRouting.objects.filter(
                 published_version__isnull=False
+            ).count()
+            counts[f"{organization.slug} approved scripts"] = ScriptVersion.objects.filter(
+                status=VersionStatus.APPROVED
+            ).count()
+            counts[f"{organization.slug} completed intakes"] = Intake.objects.filter(
+                status=IntakeStatus.COMPLETED
             ).count()
     return counts
 
@@ -43,4 +50,7 @@ def test_seed_demo_builds_two_tenants_with_history_and_is_idempotent():
         assert first[f"{slug} locations"] == 2
         assert first[f"{slug} published"] == 2
         assert first[f"{slug} calls"] > 0
+        # Agents, QA and leadership find intake work on their first sign-in.
+        assert first[f"{slug} approved scripts"] == 1
+        assert first[f"{slug} completed intakes"] == 3
     assert "owner@harbor-legal.demo" in output.getvalue()

@@ -3,7 +3,9 @@
 Each organisation has two locations in different time zones, teams, and a member in every
 role with a known password, so a newcomer can sign in as anyone and see isolation at work.
 Each also has a (fake) Twilio subaccount, two numbers per location ("Main line", "Google
-Ads"), and yesterday's calls and texts, sent through the real webhooks by the simulator.
+Ads"), and yesterday's calls and texts, sent through the real webhooks by the simulator,
+and intake: an approved script from a built-in template, a QA scorecard and a few
+completed intakes (intake/demo.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from intake.demo import seed_intake
 from routing.demo import seed_routing
 from telephony import services as telephony_services
 from telephony import simulator
@@ -42,6 +45,7 @@ DEMO_ORGANIZATIONS: list[dict[str, Any]] = [
             ("Denver Office", "America/Denver", "+13035550100", "1600 Glenarm Pl, Denver, CO"),
         ],
         "teams": {"Frontline": Role.AGENT, "Specialists": Role.SUPERVISOR},
+        "intake_template": "legal_intake",
     },
     {
         "name": "Pinecrest Family Health",
@@ -63,6 +67,7 @@ DEMO_ORGANIZATIONS: list[dict[str, Any]] = [
             ),
         ],
         "teams": {"Front Desk": Role.AGENT, "Nurse Line": Role.SUPERVISOR},
+        "intake_template": "healthcare_access",
     },
 ]
 
@@ -154,6 +159,10 @@ class Command(BaseCommand):
         # Published routing (weekday hours with a lunch gap, the teams as tiers, overflow and
         # voicemail), so the simulated day below goes through the real engine.
         seed_routing(actor=actor)
+        # An approved script, a scorecard and a few completed intakes (leads, a case) for
+        # agents, QA and leadership to find on their first sign-in.
+        agent = Tenant(organization=organization, role=Role.AGENT, membership=members[Role.AGENT])
+        seed_intake(actor=actor, agent=agent, template=spec["intake_template"])
 
     def _telephony(self, organization: Organization, actor: Tenant) -> None:
         account_sid, auth_token = demo_twilio_credentials(organization.slug)
