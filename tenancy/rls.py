@@ -31,6 +31,7 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         # table of the organisations themselves keys events by ``pgh_obj_id``).
         self.table = table
         self.column = column
+        self.policy = True
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
@@ -42,9 +43,10 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         predicate = tenant_predicate(self.column)
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(
-            f"CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate})"
-        )
+        if self.policy:
+            schema_editor.execute(
+                f"CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate})"
+            )
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
@@ -62,33 +64,14 @@ class EnableRowLevelSecurity(migrations.operations.base.Operation):
         return (self.__class__.__qualname__, [self.table], kwargs)
 
 
-class DenyAll(migrations.operations.base.Operation):
+class DenyAll(EnableRowLevelSecurity):
     """Row-level security enabled and forced with no policy: no row is visible or writable
     to the run-time role or the owner (superusers and BYPASSRLS roles excepted). For a
     table that holds other tenants' data and that nothing in the application reads."""
 
-    reversible = True
-    reduces_to_sql = True
-
     def __init__(self, table: str) -> None:
-        self.table = table
-
-    def state_forwards(self, app_label: str, state: Any) -> None:
-        pass
-
-    def database_forwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        table = schema_editor.quote_name(self.table)
-        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-
-    def database_backwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        table = schema_editor.quote_name(self.table)
-        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+        super().__init__(table)
+        self.policy = False
 
     def describe(self) -> str:
         return f"Deny every row of {self.table} to all but superusers"
