@@ -299,6 +299,7 @@ _DAYS = (
     ("thursday", "Thursday"),
     ("friday", "Friday"),
     ("saturday", "Saturday"),
+    ("sunday", "Sunday"),
 )
 
 # Minimum necessary: the agent books and routes; symptoms and diagnoses are for clinicians,

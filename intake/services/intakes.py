@@ -113,15 +113,20 @@ def latest_conflict_check(intake: Intake) -> ConflictCheck | None:
     return ConflictCheck.objects.filter(intake=intake).order_by("-checked_at", "-id").first()
 
 
-def _prospect_name(definition: Definition, values: Mapping[str, Any], intake: Intake) -> str:
-    """The caller's name where the script checks conflicts: the intake's caller name, else
-    the answer to the check's first name field (the caller's, by the templates' convention).
-    """
+# Field ids the built-in templates give the caller's name, in order of preference.
+_NAME_FIELDS = ("full_name", "caller_name", "patient_name", "name")
+
+
+def _caller_name(definition: Definition, values: Mapping[str, Any]) -> str:
+    """The caller's name from the answers: the conflict check's first name field (the
+    caller's, by the templates' convention), else a field named like the caller's name."""
     check = definition.protocols.conflict_check
-    if check is None:
-        return ""
-    answer = values.get(check.name_fields[0]) if check.name_fields else None
-    return intake.caller_name or (answer if isinstance(answer, str) else "")
+    candidates = [*(check.name_fields[:1] if check else ()), *_NAME_FIELDS]
+    for field_id in candidates:
+        answer = values.get(field_id)
+        if isinstance(answer, str) and answer.strip():
+            return " ".join(answer.split())[:200]
+    return ""
 
 
 def _open_case(
@@ -459,8 +464,12 @@ def intake_complete(
             raise IntakeClosed
         columns = _columns(definition, clean, _raw_for_storage(definition, raw))
         now = timezone.now()
+        # The name the agent took reaches the lead, the case and the handoffs when the
+        # call did not bring one.
+        caller_name = intake.caller_name or _caller_name(definition, clean.values)
         Intake.objects.filter(pk=intake.pk).update(
             status=IntakeStatus.COMPLETED,
+            caller_name=caller_name,
             completed_at=now,
             updated_at=now,
             disposition=disposition,
@@ -487,9 +496,8 @@ def intake_complete(
                 priority="normal",
             ):
                 follow_ups.append("case")
-        prospect = _prospect_name(definition, clean.values, intake)
-        if prospect:
-            parties.record_prospect(intake=intake, name=prospect)
+        if definition.protocols.conflict_check is not None and intake.caller_name:
+            parties.record_prospect(intake=intake, name=intake.caller_name)
             follow_ups.append("prospect")
         handoffs.queue_handoffs(intake=intake)
         follow_ups.append("handoffs")
