@@ -178,9 +178,13 @@ def validate_e164(value: str) -> None:
 # Regions and places -------------------------------------------------------------------
 
 
+# ISO 3166 regions whose national numbers can be read.
+SUPPORTED_COUNTRIES: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
 def is_known_region(code: str) -> bool:
     """Whether ``code`` is an ISO 3166 region whose national numbers can be read."""
-    return code in phonenumbers.SUPPORTED_REGIONS
+    return code in SUPPORTED_COUNTRIES
 
 
 @cache

@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter
 
-from foundation.phones import MAX_INPUT_LENGTH, OPENAPI_PATTERN
+from foundation.phones import MAX_INPUT_LENGTH, OPENAPI_PATTERN, SUPPORTED_COUNTRIES
 from tenancy.access.converters import OPENAPI_SCHEMA
 from tenancy.middleware import API_PREFIX
 
@@ -105,7 +105,21 @@ def document_error_responses(
     return result
 
 
-TIME_ZONE_COMPONENT = "TimeZone"
+# Request properties whose allowed values are a fixed set the server knows: the property's
+# name → (component name, description, values).
+def _known_values() -> dict[str, tuple[str, str, list[str]]]:
+    return {
+        "time_zone": (
+            "TimeZone",
+            "An IANA time zone name, such as America/New_York.",
+            sorted(zoneinfo.available_timezones()),
+        ),
+        "country": (
+            "Country",
+            "An ISO 3166 alpha-2 country code whose phone numbers can be read, such as US.",
+            sorted(SUPPORTED_COUNTRIES),
+        ),
+    }
 
 
 def state_request_rules(
@@ -114,28 +128,28 @@ def state_request_rules(
     """drf-spectacular postprocessing hook: say in the schema what the API already refuses.
 
     Request bodies are closed (``additionalProperties: false``): the strict parser refuses
-    unknown keys (tenancy/access/parsers.py), so a client generated from the schema learns
-    it before the first 400. A time zone is one of the IANA names the server knows, as an
-    enum component named once instead of repeated in every body."""
+    unknown keys (tenancy/access/fields.py), so a client generated from the schema learns
+    it before the first 400. A time zone and a country are one of the values the server
+    knows, each an enum component named once instead of repeated in every body."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    uses_time_zone = False
-    for name, schema in schemas.items():
+    known = _known_values()
+    used: set[str] = set()
+    for name, schema in list(schemas.items()):
         if not name.endswith("Request") or schema.get("type") != "object":
             continue
         schema["additionalProperties"] = False
-        zone = schema.get("properties", {}).get("time_zone")
-        if zone is not None and zone.get("type") == "string":
-            schema["properties"]["time_zone"] = {
-                "allOf": [{"$ref": f"#/components/schemas/{TIME_ZONE_COMPONENT}"}],
-                **({"description": zone["description"]} if "description" in zone else {}),
+        for prop, (component, _, _) in known.items():
+            value = schema.get("properties", {}).get(prop)
+            if value is None or value.get("type") != "string":
+                continue
+            schema["properties"][prop] = {
+                "allOf": [{"$ref": f"#/components/schemas/{component}"}],
+                **({"description": value["description"]} if "description" in value else {}),
             }
-            uses_time_zone = True
-    if uses_time_zone:
-        schemas[TIME_ZONE_COMPONENT] = {
-            "type": "string",
-            "description": "An IANA time zone name, such as America/New_York.",
-            "enum": sorted(zoneinfo.available_timezones()),
-        }
+            used.add(prop)
+    for prop in used:
+        component, description, values = known[prop]
+        schemas[component] = {"type": "string", "description": description, "enum": values}
     return result
 
 

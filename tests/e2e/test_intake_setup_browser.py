@@ -18,7 +18,7 @@ from intake.services import handoffs
 from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import OrgWorld
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 - fixtures
+from tests.e2e.conftest import sign_in
 from tests.intake.worlds import draft_intake, location
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def local_http(settings: Any) -> None:
 
 
 def test_import_search_recipient_and_try_again(
-    page: Any,  # noqa: F811 - the fixture
+    page: Any,
     org_a: OrgWorld,
     tmp_path: Path,
 ) -> None:
