@@ -258,6 +258,9 @@ class Party(TenantModel):
                 OpClass("name", name="gin_trgm_ops"),
                 name="intake_party_name_trgm",
             ),
+            # The conflict check finds similar names in PartyName, then their parties by
+            # exact name here (equality is LEAKPROOF: row-level security lets it in).
+            models.Index(fields=["organization", "name"], name="intake_party_by_name"),
         ]
 
 
@@ -609,3 +612,31 @@ class SensitiveRead(TenantModel):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["organization", "at"], name="intake_sensitive_read_at")]
+
+
+class PartyName(TenantModel):
+    """Each distinct name of the organisation's parties, once: what the conflict check's
+    trigram search reads (intake/services/conflicts.py), since a large book repeats the same
+    names many times. Kept in step by the services that write parties
+    (intake/services/parties.py), in the same transaction; a name whose parties were renamed
+    may stay (the search joins back to the parties by exact name, so it finds nothing)."""
+
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="intake_partyname_unique_name"
+            ),
+        ]
+        indexes = [
+            GinIndex(
+                OpClass("organization_id", name="int8_ops"),
+                OpClass("name", name="gin_trgm_ops"),
+                name="intake_partyname_name_trgm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

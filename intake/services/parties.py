@@ -5,6 +5,9 @@ An import is all or nothing: every row is checked first, and a file with any bad
 refused as a whole with one message per bad row ("Row 7: role 'enemy' is not one of …"),
 before anything is written. Rows with an ``external_ref`` update the party or matter that
 has it (an upsert); rows without one are added.
+
+Every party written here also has its name recorded, in the same transaction, among the
+organisation's distinct names (``record_names``), which the conflict check searches.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Upper
 
-from intake.models import Intake, Matter, Party, PartyRole
+from intake.models import Intake, Matter, Party, PartyName, PartyRole
 from tenancy.audit import audited
 from tenancy.context import current_organization_id
 from tenancy.resolution import Tenant
@@ -337,6 +340,7 @@ def import_parties(
                 changed.append(party)
         Party.objects.bulk_create(new, batch_size=BATCH)
         Party.objects.bulk_update(changed, ["name", "role", "matter"], batch_size=BATCH)
+        record_names(row.name for row in parsed)
     return ImportResult(created=len(new), updated=len(changed))
 
 
@@ -393,6 +397,21 @@ def import_matters(
     return ImportResult(created=len(new), updated=len(changed))
 
 
+def record_names(names: Iterable[str]) -> None:
+    """Add ``names`` to the organisation's distinct party names (``PartyName``, what the
+    conflict check searches), those already there skipped. Call it, in the same transaction,
+    wherever a party is added or renamed: a party whose name is missing there is never
+    found. A name that no longer has a party may stay (the check joins back to the parties
+    by exact name, so it finds nothing); nothing removes it."""
+    organization_id = current_organization_id()
+    # Sorted: concurrent imports then take the unique index's locks in the same order.
+    PartyName.objects.bulk_create(
+        [PartyName(organization_id=organization_id, name=name) for name in sorted(set(names))],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+
+
 def _row_order(problem: str) -> int:
     head = problem.split(":", 1)[0]
     number = head.removeprefix("Row ")
@@ -410,11 +429,13 @@ def record_prospect(*, intake: Intake, name: str) -> Party:
     cleaned = " ".join((name or "").split())[:200]
     if not cleaned:
         raise ValidationError({"name": ["The prospective client needs a name."]})
-    party, created = Party.objects.get_or_create(
-        external_ref=PROSPECT_REF.format(intake.pk),
-        defaults={"name": cleaned, "role": PartyRole.PROSPECT},
-    )
-    if not created and party.name != cleaned:
-        party.name = cleaned
-        party.save(update_fields=["name"])
+    with transaction.atomic():
+        party, created = Party.objects.get_or_create(
+            external_ref=PROSPECT_REF.format(intake.pk),
+            defaults={"name": cleaned, "role": PartyRole.PROSPECT},
+        )
+        if not created and party.name != cleaned:
+            party.name = cleaned
+            party.save(update_fields=["name"])
+        record_names([cleaned])
     return party

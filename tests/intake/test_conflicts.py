@@ -16,7 +16,7 @@ from intake.services.conflicts import (
     check_conflicts,
     search_names,
 )
-from intake.services.parties import record_prospect
+from intake.services.parties import record_names, record_prospect
 from tenancy.context import tenant_context
 from tenancy.roles import Role
 from tests.conftest import OrgWorld
@@ -31,6 +31,8 @@ def _book(world: OrgWorld) -> None:
         Party.objects.create(name="John Smith", role=PartyRole.CLIENT, matter=matter)
         Party.objects.create(name="Northwind Freight LLC", role=PartyRole.ADVERSE, matter=matter)
         Party.objects.create(name="Maria Garcia", role=PartyRole.RELATED)
+        # What the services do for every party they write (the search reads these names).
+        record_names(Party.objects.values_list("name", flat=True))
 
 
 def test_a_misspelt_name_finds_the_party_with_its_role_and_matter(org_a: OrgWorld) -> None:
@@ -139,6 +141,7 @@ def test_at_most_ten_hits_per_name(org_a: OrgWorld) -> None:
         Party.objects.bulk_create(
             Party(organization_id=org_a.organization.pk, name=f"John Smith {n}") for n in range(15)
         )
+        record_names(f"John Smith {n}" for n in range(15))
     intake = draft_intake(org_a)
     with tenant_context(org_a.organization):
         check = check_conflicts(actor=org_a.tenant(), intake=intake, names=["John Smith"])
