@@ -284,15 +284,18 @@ def test_approve_with_a_note_then_history_names_who_and_when(supervisor, org_a, 
     response = supervisor.post(url(org_a, "intake-script-approve", draft.pk), {"note": "x" * 201})
     assert draft_of(org_a, script).status == VersionStatus.DRAFT
     with time_machine.travel("2026-07-01T12:30:00Z"):
+        # Signed in at that moment: a session from the suite's own clock (TEST_CLOCK may be
+        # weeks earlier) would have expired by then.
+        supervisor.force_login(org_a.user(Role.SUPERVISOR))
         response = supervisor.post(
             url(org_a, "intake-script-approve", draft.pk), {"note": "First go"}, follow=True
         )
-    text = response.content.decode()
-    assert "approved: agents get it" in text
-    assert "1 Jul 2026, 13:30 BST" in text and "Europe/London" in text
-    assert "supervisor@acme.test" in text and "“First go”" in text
-    response = supervisor.post(url(org_a, "intake-script-retire", draft.pk), follow=True)
-    assert "retired" in response.content.decode()
+        text = response.content.decode()
+        assert "approved: agents get it" in text
+        assert "1 Jul 2026, 13:30 BST" in text and "Europe/London" in text
+        assert "supervisor@acme.test" in text and "“First go”" in text
+        response = supervisor.post(url(org_a, "intake-script-retire", draft.pk), follow=True)
+        assert "retired" in response.content.decode()
     with tenant_context(org_a.organization):
         draft.refresh_from_db()
     assert draft.status == VersionStatus.RETIRED
