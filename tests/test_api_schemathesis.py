@@ -50,6 +50,10 @@ STORED_DATA_REFUSALS: tuple[tuple[str, str], ...] = (
     ("script_version_id", "No such script version"),
     ("call_id", "No such call"),
     ("scorecard_id", "no active scorecard"),
+    ("scorecard_id", "No such scorecard"),
+    # A script definition's shape is parse_definition's (tests/intake/test_definition.py):
+    # the schema says "an object", the document's own rules are too rich to restate there.
+    ("definition", ""),
     # DRF trims whitespace (Python's idea of it, wider than a pattern's) before it checks
     # that a text is not blank: a text of only such characters is refused.
     ("", "may not be blank"),

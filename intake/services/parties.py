@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.functions import Upper
 
 from intake.models import Intake, Matter, Party, PartyName, PartyRole
+from intake.scripts.definition import has_unstorable_character
 from tenancy.audit import audited
 from tenancy.context import current_organization_id
 from tenancy.resolution import Tenant
@@ -137,6 +138,10 @@ def _text(row: Mapping[str, Any], key: str, label: str, limit: int, problems: li
         problems.append(f"{label} must be text")
         return ""
     value = " ".join(value.split())
+    if has_unstorable_character(value):
+        # NUL cannot be stored at all; other control characters are never part of a name.
+        problems.append(f"{label} contains control characters: remove them")
+        return ""
     if len(value) > limit:
         problems.append(f"{label} is longer than {limit} characters")
     return value

@@ -267,3 +267,18 @@ def test_roles_are_checked_case_insensitively_in_words_and_values() -> None:
         assert row is not None and row.role == role
     related, _ = parties._party_row(1, {"name": "A"})
     assert related is not None and related.role == PartyRole.RELATED
+
+
+def test_a_name_with_a_nul_or_control_character_is_refused_by_row_and_nothing_is_saved(
+    org_a: OrgWorld,
+) -> None:
+    # Catches a 500: PostgreSQL's text holds no NUL, and a control character is never part
+    # of a name (found by schemathesis on the matters import).
+    rows = [(1, {"name": "Good matter"}), (2, {"name": "Bad\x00matter"}), (3, {"name": "A\x9bB"})]
+    with tenant_context(org_a.organization):
+        with pytest.raises(ImportRefused) as refused:
+            import_matters(actor=org_a.tenant(), rows=rows)
+        assert not Matter.objects.exists()
+    text = " ".join(refused.value.messages)
+    assert "Row 2: name contains control characters" in text
+    assert "Row 3: name contains control characters" in text

@@ -3,6 +3,7 @@ test, and a location with teams whose members can be rung."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,8 @@ import redis
 from routing import loading
 from tests.routing.worlds import RoutingWorld
 
-ROUTING_TEST_REDIS_URL = "redis://localhost:6379/12"
+# Flushed per test; a run beside another one names its own (see tests/telephony/conftest.py).
+ROUTING_TEST_REDIS_URL = os.environ.get("TEST_ROUTING_REDIS_URL", "redis://localhost:6379/12")
 
 
 @pytest.fixture(autouse=True)

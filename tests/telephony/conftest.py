@@ -5,6 +5,7 @@ and a tiny local server that answers like Twilio's API does when it refuses a re
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -29,14 +30,16 @@ from tenancy.models import Location
 from tests.conftest import OrgWorld
 from tests.factories import LocationFactory
 
-TEST_TELEPHONY_REDIS_URL = "redis://localhost:6379/14"
-TEST_ROUTING_REDIS_URL = "redis://localhost:6379/12"
+# Flushed per test: a run beside another one (CI runs the Citus and pooler runs side by
+# side) names its own databases.
+TEST_TELEPHONY_REDIS_URL = os.environ.get("TEST_TELEPHONY_REDIS_URL", "redis://localhost:6379/14")
+TEST_ROUTING_REDIS_URL = os.environ.get("TEST_ROUTING_REDIS_URL", "redis://localhost:6379/12")
 PUBLIC_BASE_URL = "https://coverage.example.test"
 
 
 @pytest.fixture(autouse=True)
 def telephony_isolation(settings: Any) -> Iterator[None]:
-    """Telephony's Redis in db 14 and routing's in db 12 (the webhooks ask routing),
+    """Telephony's Redis (db 14) and routing's (db 12; the webhooks ask routing),
     flushed per test; empty number and routing caches; Celery inline."""
     settings.TELEPHONY_REDIS_URL = TEST_TELEPHONY_REDIS_URL
     settings.ROUTING_REDIS_URL = TEST_ROUTING_REDIS_URL
