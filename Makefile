@@ -12,7 +12,7 @@ run: setup migrate seed
 	$(VENV)/bin/honcho start -f Procfile.dev
 
 test: setup browser
-	$(PY) -m pytest --create-db
+	bin/test-all
 
 # What must also hold past one database server, on a fresh three-node Citus cluster
 # (docs/scaling.md): isolation, the schema's distribution rules, the audit trail, the
