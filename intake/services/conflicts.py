@@ -186,6 +186,10 @@ def search_names(names: list[str]) -> list[Hit]:
         }
 
     everyone = list(range(1, len(names) + 1))
+    # Raw SQL: the ORM has no per-name LATERAL top-N nor SET LOCAL plan settings. It stays
+    # in the tenant: every query names the organisation in context and runs as the
+    # application role under row-level security (tests/intake/test_conflicts.py:
+    # test_row_level_security_hides_other_organisations).
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"{_threshold(FIRST_THRESHOLD)}; {_PLAN}")
         cursor.execute(_PARTIES, params(everyone))
